@@ -1,0 +1,51 @@
+"""Check vendor records: `python -m scripts.validate [PATH...]` (default: every record in vendors/).
+
+Prints every problem as `PATH:LINE: message` and exits 1, or exits 0 when all records are valid.
+Under GitHub Actions each problem is also printed as an `::error` annotation on the PR's line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from scripts import records
+
+
+def _annotation(line: str, level: str = "error") -> str:
+    path, lineno, message = line.split(":", 2)
+    message = message.strip().replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return f"::{level} file={path},line={lineno}::{message}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.validate", description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="*", type=Path, help="record files or folders (default: vendors/)")
+    args = parser.parse_args(argv)
+    files: list[Path] = []
+    for p in args.paths or [records.vendors_dir()]:
+        files.extend(records.record_files(p) if p.is_dir() else [p])
+    if not files:
+        print("no records found", file=sys.stderr)
+        return 1
+    results = records.check_paths(files)
+    on_github = os.environ.get("GITHUB_ACTIONS") == "true"
+    problems = [line for r in results for line in r.problems]
+    for line in problems:
+        print(line)
+        if on_github:
+            print(_annotation(line))
+    for r in results:
+        for line in r.warnings:
+            print(f"{line} (warning)", file=sys.stderr)
+            if on_github:
+                print(_annotation(line, "warning"))
+    bad = sum(1 for r in results if r.problems)
+    print(f"{len(results)} record(s) checked, {bad} with problems, {len(problems)} problem(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
