@@ -1,0 +1,260 @@
+"""HTML -> the document's text, as Markdown-like plain text.
+
+`extract(html, select, remove)` is a pure function of its arguments, so stored raw HTML can be
+re-extracted after a selector fix or an extractor upgrade (see EXTRACTOR_VERSION).
+
+Default extraction (no `select`), in order:
+1. drop what is never text: scripts, styles, templates, media, form controls, comments;
+2. drop what is not the document, by meaning rather than by site: page-level <header>/<footer> (those
+   not inside article/main/section, as ARIA maps them to banner/contentinfo), <nav>, <aside>, <form>,
+   dialogs, ARIA navigation/banner/contentinfo/search/complementary regions, hidden elements (`hidden`,
+   aria-hidden, inline display:none / visibility:hidden) and consent banners (known consent-manager ids
+   and classes such as cookie-banner, onetrust, didomi) and "skip to content" links. A guard keeps any such element that holds more
+   than half of the page's text: a page that wraps everything in a <form> or shows its policy in a
+   dialog still has its policy extracted;
+3. narrow to the content: starting at <body>, step into the child that holds at least 80% of the
+   text as long as everything beside it is mostly link text (menus, link lists); blocks beside it that
+   carry a copyright line are footers and are dropped wherever the descent stops. Site chrome written
+   as plain <div>s (a footer with a build number, a menu with "new!" badges) falls away, while a title
+   band or a "Last updated" line beside the body stops the descent and stays in;
+4. render: headings as `#`, list items as `- ` or `1. `, table rows as `| a | b |`, links as their text,
+   images dropped; then normalise (scrapers.normalise.clean_text).
+
+With `select`, only the matched elements are rendered (in document order), after `remove` and step 1 and
+the hidden-element rule; the site-chrome rules of step 2 and the narrowing of step 3 are not applied,
+since the record says exactly where the text is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from soupsieve import SelectorSyntaxError
+
+from scrapers.normalise import clean_text
+
+# Bump when a change here would change extracted text: the watcher then re-extracts stored raw HTML as a
+# technical update before comparing, instead of announcing every document as changed.
+EXTRACTOR_VERSION = 1
+
+NEVER_TEXT = ["script", "style", "noscript", "template", "svg", "math", "canvas", "iframe", "frame",
+              "frameset", "object", "embed", "head", "button", "input", "select", "textarea", "option",
+              "img", "picture", "video", "audio", "source", "track", "map", "area", "link", "meta",
+              "title", "base"]
+CHROME_TAGS = {"nav", "aside", "form", "dialog"}
+CHROME_ROLES = {"navigation", "banner", "contentinfo", "search", "complementary", "dialog", "alertdialog",
+                "menu", "menubar"}
+SECTIONING = {"article", "aside", "main", "nav", "section"}
+# Consent banners, by the words sites and consent managers use for them. A bare "cookie" is not enough:
+# a cookie *policy* page wraps its text in class="cookie-policy".
+_CONSENT = re.compile(
+    r"(cookie|consent|gdpr|privacy)[-_]?(banner|bar|notice|popup|pop-up|modal|overlay|wall|prompt|"
+    r"notification|alert|dialog|layer|manager|law-info)"
+    r"|^(cookie|cookies)[-_]?(consent|accept)|^cc[-_](window|banner)$|onetrust|cookiebot|cybotcookiebot|"
+    r"didomi|usercentrics|truste|trustarc|qc-cmp|sp_message|osano|iubenda|cookieyes|cky-consent|cmplz|"
+    r"borlabs|klaro|tarteaucitron|axeptio|cookie-law|cookiefirst|termly-consent", re.I)
+_SKIP_LINK = re.compile(r"skip[-_]?(link|button|to|nav|content|main)|skiplink", re.I)  # "Skip to content"
+HEADINGS = {f"h{n}": n for n in range(1, 7)}
+# Elements that flow inside a line; everything else (incl. unknown custom elements) starts a new line, so
+# words in neighbouring blocks never run together.
+INLINE = {"a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em",
+          "font", "i", "ins", "kbd", "label", "mark", "nobr", "q", "rp", "rt", "ruby", "s", "samp", "small",
+          "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr", "output"}
+PARAGRAPHS = {"p", "ul", "ol", "dl", "table", "blockquote", "pre", "hr", "figure", "address", "details"}
+# Copyright lines mark footers in every language we watch; a footer sits beside the content, never in it.
+_COPYRIGHT = re.compile(
+    r"©|&copy;|\(c\)\s*\d{4}|copyright\s+\d{4}|all rights reserved|tous droits réservés|"
+    r"alle rechte vorbehalten|todos los derechos reservados|tutti i diritti riservati|版权所有|版權所有|"
+    r"著作権|保留所有权利|保留所有權利", re.I)
+GUARD_SHARE = 0.5
+LINK_SHARE = 0.5
+CONTENT_SHARE = 0.8
+
+
+class SelectorMiss(Exception):
+    """The record's `select` matched nothing, or a selector is not valid CSS."""
+
+
+def extract(html: str, select: str | None = None, remove: str | None = None) -> str:
+    soup = BeautifulSoup(html, "lxml")
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    for tag in soup.find_all(NEVER_TEXT):
+        tag.decompose()
+    body = soup.body or soup
+    try:
+        if remove:
+            for tag in body.select(remove):
+                tag.decompose()
+        if select:
+            roots = _top_level(body.select(select))
+            if not roots:
+                raise SelectorMiss(f"select {select!r} matched nothing")
+        else:
+            roots = None
+    except SelectorSyntaxError as e:
+        raise SelectorMiss(f"invalid CSS selector: {e}") from None
+    if roots is not None:
+        for root in roots:
+            _drop(root, _is_hidden, total=None)
+        return clean_text("\n\n".join(render(root) for root in roots))
+    total = _text_size(body)
+    _drop(body, _is_hidden, total)
+    _drop(body, _is_chrome, total)
+    return clean_text(render(_content_root(body)))
+
+
+def _top_level(tags: list[Tag]) -> list[Tag]:
+    """Matches not inside another match, in document order (soupsieve already returns that order)."""
+    chosen = set(map(id, tags))
+    return [t for t in tags if not any(id(p) in chosen for p in t.parents)]
+
+
+def _text_size(tag: Tag) -> int:
+    return sum(len("".join(s.split())) for s in tag.find_all(string=True))
+
+
+def _drop(root: Tag, rule, total: int | None) -> None:
+    """Remove every element under `root` that `rule` picks, unless it holds more than GUARD_SHARE of
+    `total` characters of text (then the rule is wrong about this page: keep it)."""
+    for tag in root.find_all(True):
+        if tag.decomposed or not rule(tag):
+            continue
+        if total and _text_size(tag) > GUARD_SHARE * total:
+            continue
+        tag.decompose()
+
+
+def _is_hidden(tag: Tag) -> bool:
+    # hidden="until-found" is collapsed-but-searchable content (accordions): it is text.
+    if tag.has_attr("hidden") and str(tag.get("hidden")).lower() != "until-found":
+        return True
+    if str(tag.get("aria-hidden", "")).lower() == "true":
+        return True
+    style = str(tag.get("style", "")).replace(" ", "").lower()
+    return "display:none" in style or "visibility:hidden" in style
+
+
+def _is_chrome(tag: Tag) -> bool:
+    if tag.name in CHROME_TAGS:
+        return True
+    if str(tag.get("role", "")).lower() in CHROME_ROLES or str(tag.get("aria-modal", "")).lower() == "true":
+        return True
+    if tag.name in ("header", "footer") and not any(p.name in SECTIONING for p in tag.parents):
+        return True
+    names = [str(tag.get("id", ""))] + [str(c) for c in tag.get("class", [])]
+    if tag.name == "a" and any(_SKIP_LINK.match(n) for n in names):
+        return True
+    return any(_CONSENT.search(n) for n in names if n)
+
+
+def _content_root(body: Tag) -> Tag:
+    """Step 3 of the module docstring: descend from <body> into the child that holds CONTENT_SHARE of
+    the text, as long as everything beside it looks like site chrome. On the way, blocks beside the
+    content that carry a copyright line are dropped even where the descent stops: that is the footer."""
+    total = _text_size(body)
+    node = body
+    while total:
+        kids = [c for c in node.find_all(True, recursive=False) if _text_size(c)]
+        bulk = next((c for c in kids if _text_size(c) >= CONTENT_SHARE * total), None)
+        if bulk is None:
+            break
+        others = [c for c in kids if c is not bulk]
+        for footer in [c for c in others if _has_copyright(c)]:
+            others.remove(footer)
+            footer.decompose()
+        loose_text = any(type(x) is NavigableString and x.strip() for x in node.contents)
+        if loose_text or not all(_mostly_links(c) for c in others):
+            break
+        node = bulk
+    return node
+
+
+def _mostly_links(tag: Tag) -> bool:
+    """Menus and link lists."""
+    return sum(_text_size(a) for a in tag.find_all("a")) >= LINK_SHARE * _text_size(tag)
+
+
+def _has_copyright(tag: Tag) -> bool:
+    return bool(_COPYRIGHT.search(tag.get_text(" ")))
+
+
+def render(root: Tag) -> str:
+    """Markdown-like text of `root` (not yet normalised)."""
+    out: list[str] = []
+    _render_into(root, out)
+    return "".join(out)
+
+
+def _render_into(root: Tag, out: list[str]) -> None:
+    # Iterative walk: real pages nest deeper than Python's recursion limit allows.
+    stack: list = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _Close):
+            out.append(node.text)
+            continue
+        if isinstance(node, NavigableString):
+            if type(node) is NavigableString or node.__class__.__name__ == "CData":
+                out.append(re.sub(r"\s+", " ", str(node)))
+            continue
+        if not isinstance(node, Tag):
+            continue
+        name = node.name
+        if name == "br":
+            out.append("\n")
+            continue
+        if name == "tr":
+            cells = [_cell_text(c) for c in node.find_all(["td", "th"], recursive=False)]
+            if any(cells):
+                out.append("\n| " + " | ".join(cells) + " |\n")
+            continue
+        if name in INLINE:
+            stack.extend(reversed(node.contents))
+            continue
+        if name == "pre":
+            out.append("\n\n" + "\n".join(node.get_text().splitlines()) + "\n\n")
+            continue
+        prefix = "\n"
+        if name in HEADINGS:
+            prefix = "\n\n" + "#" * HEADINGS[name] + " "
+        elif name == "li":
+            prefix = "\n" + _list_marker(node)
+        elif name in PARAGRAPHS:
+            prefix = "\n\n"
+        out.append(prefix)
+        stack.append(_Close("\n\n" if name in PARAGRAPHS or name in HEADINGS else "\n"))
+        stack.extend(reversed(node.contents))
+
+
+class _Close:
+    """Text to emit when an element's children are done (queued on the walk's stack)."""
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _list_marker(li: Tag) -> str:
+    parent = li.parent
+    if parent is None or parent.name != "ol":
+        return "- "
+    try:
+        start = int(parent.get("start", 1))
+    except ValueError:
+        start = 1
+    position = sum(1 for s in li.find_previous_siblings("li"))
+    return f"{start + position}. "
+
+
+def _cell_text(cell: Tag) -> str:
+    parts: list[str] = []
+    _render_into(cell, parts)
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+def extract_title(html: str) -> str | None:
+    """The page's <title>, for reports (not part of the document's text)."""
+    soup = BeautifulSoup(html, "lxml")
+    return soup.title.get_text(" ", strip=True) if soup.title else None
