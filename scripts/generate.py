@@ -1,0 +1,183 @@
+"""Generate the site's pages (and feeds and API files) from the records: `python -m scripts.generate`.
+
+Writes into git-ignored parts of site_src/ so that any builder that reads mkdocs.yml can build the
+site. Files are written only when their content changed (so `mkdocs serve` doesn't loop) and files
+from a previous run that are no longer produced (a removed vendor) are deleted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import yaml
+
+from scripts import events as ev
+from scripts import pages, records
+from scripts.derive import observed_store, toggle_state
+from scripts.text import pick
+
+ROOT = records.ROOT
+SITE_SRC = ROOT / "site_src"
+# Everything generate owns inside site_src/ (and nothing else: hand-written pages live beside these).
+GENERATED_DIRS = ("vendors", "incidents", "changes", "api", "zh")
+GENERATED_FILES = ("index.md", "feed.xml")
+STALE_AFTER = dt.timedelta(days=3)
+
+
+class RecordsInvalid(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def site_config() -> dict:
+    with open(ROOT / "mkdocs.yml", encoding="utf-8") as f:
+        cfg = yaml.safe_load(f)
+    return {"repo_url": cfg.get("repo_url", ""), "site_url": os.environ.get("ERPWATCH_SITE_URL") or cfg.get("site_url", "")}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _doc_rows(record: dict, store, lang: str) -> list[dict]:
+    rows = []
+    for p in record.get("policies", []):
+        status = store.status(record["id"], p["id"]) if store else None
+        changes = [c for c in (store.changes(record["id"], p["id"]) if store else [])
+                   if not c.get("technical") and not c.get("initial")]
+        state, checked = "unchecked", None
+        if status:
+            checked = (status.get("last_success_at") or "")[:10] or None
+            if status.get("failure"):
+                state = "failed"
+            else:
+                state = "ok"
+            last_ok = status.get("last_success_at")
+            if last_ok and _now() - dt.datetime.fromisoformat(last_ok.replace("Z", "+00:00")) > STALE_AFTER:
+                state = "stale"
+        text = {"unchecked": "not_yet_checked", "failed": "failed", "ok": "ok", "stale": "stale"}[state]
+        from scripts.i18n import t
+        state_text = t(text, lang)
+        if state == "failed":
+            state_text += f" ({status.get('failure')})"
+        last = changes[-1] if changes else None
+        rows.append({**p, "title": p.get("title"), "checked": checked, "state": state, "state_text": state_text,
+                     "last_change": {"date": last["time"][:10], "slug": ev.change_slug(record["id"], p["id"], last["id"])}
+                     if last else None})
+    return rows
+
+
+def _compare_row(record: dict, observed: dict, lang: str) -> dict:
+    from scripts.i18n import t
+    access = []
+    for a in record.get("access", []):
+        if a.get("role"):
+            access.append(f"{t('role', lang)}: {a['role']}")
+        elif a.get("report"):
+            access.append(a["report"])
+        else:
+            access.append(str(pick(a.get("data"), lang)))
+    defaults = []
+    for tg in record.get("toggles", []):
+        state = toggle_state(tg)
+        entries = [{"value": e["default"], "label": t("applies_" + e["applies_to"], lang)
+                    + ("" if e.get("effective") else ", " + t("undated", lang))} for e in state.entries]
+        defaults.append({"name": str(pick(tg["name"], lang)), "entries": entries, "conflict": state.conflict})
+    changes = [d["last_change"]["date"] for d in observed["docs"] if d["last_change"]]
+    last = max(changes) if changes else None
+    return {"id": record["id"], "name": record["name"], "zh_names": record.get("names", {}).get("zh", []),
+            "categories": record.get("categories", []), "marketplaces": record.get("marketplaces", []),
+            "access": access, "defaults": defaults, "incidents": len(record.get("incidents", [])),
+            "last_change": last, "last_change_sort": last or ""}
+
+
+def build_pages(recs: list[dict], store, config: dict, vendors_dir: Path) -> dict[str, str]:
+    """All generated files as {path relative to site_src: content}."""
+    out: dict[str, str] = {}
+    lang = "en"
+    all_events = []
+    rows, incidents = [], []
+    for rec in recs:
+        observed = {"docs": _doc_rows(rec, store, lang)}
+        r = pages.Renderer(lang, "../../", config)
+        out[f"vendors/{rec['id']}/index.md"] = pages.vendor_page(rec, r, observed)
+        rows.append(_compare_row(rec, observed, lang))
+        all_events += ev.record_events(rec, vendors_dir) + ev.policy_events(rec, store)
+        for inc in rec.get("incidents", []):
+            incidents.append((pages.incident_sort_key(rec, inc), {**inc, "vendor_id": rec["id"], "vendor_name": rec["name"]}))
+    all_events = ev.sort_events(all_events)
+    incidents.sort(key=lambda x: x[0], reverse=True)
+    r = pages.Renderer(lang, "../", config)
+    out["vendors/index.md"] = r.render("vendors_index.md.j2", rows=[pages._Defaults(x) for x in rows])
+    out["incidents/index.md"] = r.render("incidents.md.j2", items=[pages._Defaults(i) for _, i in incidents])
+    r = pages.Renderer(lang, "", config)
+    counts = {"vendors": len(recs), "incidents": len(incidents),
+              "claims": sum(len(x.get("claims", [])) for x in recs),
+              "docs": sum(len(x.get("policies", [])) for x in recs),
+              "sources": sum(len(x.get("sources", [])) for x in recs)}
+    home_events = [{"date_text": e["date_text"][lang], "link": e["link"], "title": e["title"][lang]} for e in all_events[:10]]
+    out["index.md"] = r.render("home.md.j2", counts=counts, events=home_events)
+    return out
+
+
+def write_tree(files: dict[str, str], site_src: Path = SITE_SRC) -> tuple[int, int]:
+    """Write changed files, delete generated files no longer produced. Returns (written, deleted)."""
+    written = deleted = 0
+    for rel, content in sorted(files.items()):
+        path = site_src / rel
+        data = content.encode("utf-8")
+        if path.is_file() and path.read_bytes() == data:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        written += 1
+    keep = {site_src / rel for rel in files}
+    candidates = [site_src / f for f in GENERATED_FILES]
+    for d in GENERATED_DIRS:
+        if (site_src / d).is_dir():
+            candidates += [p for p in (site_src / d).rglob("*") if p.is_file()]
+    for path in candidates:
+        if path.is_file() and path not in keep:
+            path.unlink()
+            deleted += 1
+    for d in GENERATED_DIRS:  # remove emptied folders, deepest first
+        base = site_src / d
+        if base.is_dir():
+            for sub in sorted((p for p in base.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+                if not any(sub.iterdir()):
+                    sub.rmdir()
+    return written, deleted
+
+
+def generate(vendors_dir: Path | None = None, site_src: Path = SITE_SRC) -> tuple[int, int]:
+    vendors_dir = Path(vendors_dir or records.vendors_dir())
+    recs, problems = records.load_vendors(vendors_dir)
+    if problems:
+        raise RecordsInvalid(problems)
+    files = build_pages(recs, observed_store(), site_config(), vendors_dir)
+    return write_tree(files, site_src)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.generate", description=__doc__.splitlines()[0])
+    parser.parse_args(argv)
+    try:
+        written, deleted = generate()
+    except RecordsInvalid as e:
+        for line in e.problems:
+            print(line)
+        print("records are invalid: nothing generated", file=sys.stderr)
+        return 1
+    print(f"generated site_src/: {written} file(s) written, {deleted} removed", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""Render the generated site pages (Markdown with escaped HTML blocks) for one language."""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from scripts import dates, derive, i18n
+from scripts.text import detect_lang, esc, md, pick, safe_url
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+TOPICS = ["collection", "purpose", "retention", "deletion", "sharing", "resale", "aggregate-use", "location",
+          "security", "change-notice"]
+
+
+@functools.cache
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["md"] = md
+    env.filters["href"] = safe_url
+    # Language-dependent filters read the page's Renderer from the template context.
+    env.filters["txt"] = jinja2.pass_context(lambda ctx, value: ctx["R"].txt(value))
+    env.filters["d"] = jinja2.pass_context(lambda ctx, value: ctx["R"].d(value))
+    return env
+
+
+class Renderer:
+    """Holds the language and the page's position so templates can link and translate."""
+
+    def __init__(self, lang: str, root: str, config: dict):
+        self.lang = lang
+        self.root = root  # relative path from the page to the site root
+        self.config = config
+
+    def T(self, key: str) -> str:
+        return i18n.t(key, self.lang)
+
+    def txt(self, value) -> Markup:
+        got = pick(value, self.lang)
+        if got is None:
+            return Markup("")
+        body = esc(got)
+        if got.fallback:
+            note = esc(i18n.t("in_other_language", self.lang)) if got.lang != self.lang else ""
+            return Markup(f'<span lang="{got.lang}">{body}</span>') + (Markup(f' <small class="erp-lang">{note}</small>') if note else "")
+        return body
+
+    def d(self, value) -> Markup:
+        parsed = derive.parse_date(value)
+        if parsed is None:
+            return esc(value or "")
+        return Markup(f'<time class="erp-date" data-edtf="{esc(value)}">{esc(dates.render(parsed, self.lang))}</time>')
+
+    def render(self, template: str, **context) -> str:
+        tpl = _env().get_template(template)
+        return tpl.render(R=self, T=self.T, root=self.root, lang=self.lang, **context)
+
+
+def _citation_html(renderer: Renderer, record: dict, citations, with_quotes: bool) -> Markup:
+    by_id = {s["id"]: s for s in record.get("sources", [])}
+    parts = []
+    for cit in citations or []:
+        src = by_id.get(cit.get("source"), {})
+        label = pick(src.get("publisher"), renderer.lang) or cit.get("source")
+        link = Markup(f'<a class="erp-cite" href="#source-{esc(cit.get("source"))}">{esc(label)}</a>')
+        if with_quotes and cit.get("quote"):
+            q = cit["quote"]
+            parts.append(Markup(f'<blockquote class="erp-quote"><p lang="{detect_lang(q)}">“{esc(q)}”</p>'
+                                f'<footer>— {link}</footer></blockquote>'))
+        else:
+            parts.append(Markup(f"[{link}]"))
+    return Markup(" ").join(parts)
+
+
+def vendor_page(record: dict, renderer: Renderer, observed: dict) -> str:
+    lang = renderer.lang
+    names = record.get("names", {})
+    other_names = [{"text": n, "lang": code} for code in ("zh", "en") for n in names.get(code, [])]
+    claims_by_topic = []
+    for topic in TOPICS:
+        group = [c for c in record.get("claims", []) if c["topic"] == topic]
+        if group:
+            claims_by_topic.append((topic, group))
+    toggles = []
+    for tg in record.get("toggles", []):
+        toggles.append({**tg, "controls": tg.get("controls"), "report": tg.get("report"),
+                        "state": derive.toggle_state(tg)})
+    access = []
+    for a in record.get("access", []):
+        item = {"api": a["api"], "role": a.get("role"), "report": a.get("report"), "data": a.get("data"),
+                "frequency": a.get("frequency"), "note": a.get("note"), "sources": a["sources"],
+                "restricted": False, "unlocks": None, "role_name": None, "report_name": None}
+        if a.get("role"):
+            info = derive.role_info(a["role"]) or {}
+            item.update(role_name=info.get("name", a["role"]), restricted=info.get("restricted", False),
+                        unlocks=info.get("description"))
+        if a.get("report"):
+            info = derive.report_info(a["report"])
+            item.update(report_name=info.get("name", ""), unlocks=info.get("contains"))
+        access.append(item)
+    incidents = []
+    for inc in sorted(record.get("incidents", []), key=lambda i: incident_sort_key(record, i), reverse=True):
+        incidents.append({**inc, "occurred": inc.get("occurred"), "reported": inc.get("reported"),
+                          "statements": inc.get("statements", []),
+                          "title_text": str(pick(inc["title"], lang))})
+    repo = renderer.config["repo_url"].rstrip("/")
+    name = record["name"]
+    return renderer.render(
+        "vendor.md.j2", r=_Defaults(record), name=name, title_meta=_meta_title(name),
+        other_names=other_names, claims_by_topic=[(t, [_Defaults(c) for c in cs]) for t, cs in claims_by_topic],
+        toggles=[_Defaults(t) for t in toggles], access=[_Defaults(a) for a in access],
+        incidents=[_Defaults(i) for i in incidents], docs=observed.get("docs", []),
+        record_url=f"{repo}/blob/main/vendors/{record['id']}.yaml",
+        history_url=f"{repo}/commits/main/vendors/{record['id']}.yaml",
+        quotes=lambda cits: _citation_html(renderer, record, cits, True),
+        cites=lambda cits: _citation_html(renderer, record, cits, False),
+    )
+
+
+def _meta_title(text: str) -> str:
+    """Front-matter title: the theme prints it unescaped, so escape it here; JSON-quote for YAML."""
+    return json.dumps(html.escape(" ".join(text.split())), ensure_ascii=False)[1:-1]
+
+
+def incident_sort_key(record: dict, inc: dict) -> tuple:
+    d = derive.parse_date(inc.get("reported")) or derive.parse_date(inc.get("occurred"))
+    fallback = derive.recorded_date(record, inc.get("sources"))
+    return d.sort_key(fallback) if d else (2, fallback.toordinal() if fallback else 0)
+
+
+class _Defaults(dict):
+    """A mapping whose missing keys read as None in templates (records omit optional fields)."""
+
+    def __getattr__(self, key):
+        value = self.get(key)
+        if isinstance(value, dict) and not isinstance(value, _Defaults):
+            return _Defaults(value)
+        if isinstance(value, list):
+            return [_Defaults(v) if isinstance(v, dict) and not isinstance(v, _Defaults) else v for v in value]
+        return value
