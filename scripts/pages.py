@@ -125,7 +125,7 @@ def vendor_page(record: dict, renderer: Renderer, observed: dict) -> str:
 
 def _meta_title(text: str) -> str:
     """Front-matter title: the theme prints it unescaped, so escape it here; JSON-quote for YAML."""
-    return json.dumps(html.escape(" ".join(text.split())), ensure_ascii=False)[1:-1]
+    return Markup(json.dumps(html.escape(" ".join(text.split())), ensure_ascii=False)[1:-1])
 
 
 def incident_sort_key(record: dict, inc: dict) -> tuple:
