@@ -180,7 +180,8 @@ def _xss_record():
         return value
 
     rec = poison(rec)
-    rec["names"] = {"zh": [payload], "en": [payload]}
+    rec["name"] = "Example Tools " + PAYLOADS[0] + PAYLOADS[1] + PAYLOADS[-1]  # names are limited to 200 characters
+    rec["names"] = {"zh": list(PAYLOADS), "en": list(PAYLOADS)}
     rec["company"]["country"] = PAYLOADS[1]
     return rec
 
