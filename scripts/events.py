@@ -12,9 +12,11 @@ import subprocess
 from pathlib import Path
 
 from scripts import dates, derive, i18n
+from scripts.changes import doc_label, excerpt
 from scripts.text import pick
 
-TAG = "tag:erpwatch.org,2026:"
+# Fixed forever: ids must not change if the site moves. The authority is the project's GitHub Pages host.
+TAG = "tag:erpwatch.github.io,2026:"
 
 
 def _both(value) -> dict[str, str]:
@@ -49,6 +51,7 @@ def _event(kind, vendor, key, raw_date, fallback: dt.date | None, title, summary
         "title": title,
         "summary": summary,
         "link": link,
+        "excerpt": None,
     }
 
 
@@ -116,32 +119,23 @@ def record_events(record: dict, vendors_dir: Path | None = None) -> list[dict]:
     return [e for e in out if e is not None]
 
 
-def policy_events(record: dict, store) -> list[dict]:
-    """Policy text changes the watcher recorded (not first versions, not technical re-extractions)."""
-    if store is None:
-        return []
+def policy_events(changes: list[dict]) -> list[dict]:
+    """Events for policy text changes (see scripts.changes.collect: no first versions, no technical updates)."""
     out = []
-    titles = {p["id"]: p for p in record.get("policies", [])}
-    for vendor, doc in store.documents():
-        if vendor != record["id"] or doc not in titles:
-            continue
-        policy = titles[doc]
-        label = _both(policy.get("title") or policy["url"])
-        for ch in store.changes(vendor, doc):
-            if ch.get("technical") or ch.get("initial"):
-                continue
-            when = ch["time"][:10]
-            out.append(_event(
-                "policy-changed", record, f"policy/{doc}/{ch['id']}", when, dt.date.fromisoformat(when),
-                {"en": f"{record['name']}: “{label['en']}” changed (+{ch['added']} / −{ch['removed']} words)",
-                 "zh": f"{record['name']}:“{label['zh']}”有变更(+{ch['added']} / −{ch['removed']} 词)"},
-                {"en": f"The watched text of “{label['en']}” changed.", "zh": f"被监测的“{label['zh']}”文本发生变化。"},
-                f"changes/{change_slug(vendor, doc, ch['id'])}/"))
-    return [e for e in out if e is not None]
-
-
-def change_slug(vendor: str, doc: str, change_id: str) -> str:
-    return f"{vendor}--{doc}--{change_id}".lower()
+    for c in changes:
+        ch, name = c["change"], c["vendor_name"]
+        label = {lang: doc_label(c["policy"], lang) for lang in ("en", "zh")}
+        when = ch["time"][:10]
+        event = _event(
+            "policy-changed", {"id": c["vendor"], "name": name}, f"policy/{c['doc']}/{ch['id']}", when,
+            dt.date.fromisoformat(when),
+            {"en": f"{name}: “{label['en']}” changed (+{ch['added']} / −{ch['removed']} words)",
+             "zh": f"{name}:“{label['zh']}”有变更(+{ch['added']} / −{ch['removed']} 词)"},
+            {"en": f"The watched text of “{label['en']}” changed.", "zh": f"被监测的“{label['zh']}”文本发生变化。"},
+            f"changes/{c['slug']}/")
+        event["excerpt"] = excerpt(ch.get("diff") or [])
+        out.append(event)
+    return out
 
 
 def sort_events(events: list[dict]) -> list[dict]:

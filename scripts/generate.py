@@ -15,8 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from scripts import api, changes, feeds, pages, records
 from scripts import events as ev
-from scripts import pages, records
 from scripts.derive import observed_store, toggle_state
 from scripts.text import pick
 
@@ -48,8 +48,8 @@ def _doc_rows(record: dict, store, lang: str) -> list[dict]:
     rows = []
     for p in record.get("policies", []):
         status = store.status(record["id"], p["id"]) if store else None
-        changes = [c for c in (store.changes(record["id"], p["id"]) if store else [])
-                   if not c.get("technical") and not c.get("initial")]
+        doc_changes = [c for c in (store.changes(record["id"], p["id"]) if store else [])
+                       if not c.get("technical") and not c.get("initial")]
         state, checked = "unchecked", None
         if status:
             checked = (status.get("last_success_at") or "")[:10] or None
@@ -65,9 +65,9 @@ def _doc_rows(record: dict, store, lang: str) -> list[dict]:
         state_text = t(text, lang)
         if state == "failed":
             state_text += f" ({status.get('failure')})"
-        last = changes[-1] if changes else None
+        last = doc_changes[-1] if doc_changes else None
         rows.append({**p, "title": p.get("title"), "checked": checked, "state": state, "state_text": state_text,
-                     "last_change": {"date": last["time"][:10], "slug": ev.change_slug(record["id"], p["id"], last["id"])}
+                     "last_change": {"date": last["time"][:10], "slug": changes.change_slug(record["id"], p["id"], last["id"])}
                      if last else None})
     return rows
 
@@ -100,14 +100,17 @@ def build_pages(recs: list[dict], store, config: dict, vendors_dir: Path) -> dic
     """All generated files as {path relative to site_src: content}."""
     out: dict[str, str] = {}
     lang = "en"
-    all_events = []
-    rows, incidents = [], []
+    site_url = config["site_url"]
+    change_list = changes.collect(recs, store)
+    all_events = ev.policy_events(change_list)
+    rows, incidents, doc_rows = [], [], {}
     for rec in recs:
         observed = {"docs": _doc_rows(rec, store, lang)}
+        doc_rows[rec["id"]] = observed["docs"]
         r = pages.Renderer(lang, "../../", config)
         out[f"vendors/{rec['id']}/index.md"] = pages.vendor_page(rec, r, observed)
         rows.append(_compare_row(rec, observed, lang))
-        all_events += ev.record_events(rec, vendors_dir) + ev.policy_events(rec, store)
+        all_events += ev.record_events(rec, vendors_dir)
         for inc in rec.get("incidents", []):
             incidents.append((pages.incident_sort_key(rec, inc), {**inc, "vendor_id": rec["id"], "vendor_name": rec["name"]}))
     all_events = ev.sort_events(all_events)
@@ -115,6 +118,11 @@ def build_pages(recs: list[dict], store, config: dict, vendors_dir: Path) -> dic
     r = pages.Renderer(lang, "../", config)
     out["vendors/index.md"] = r.render("vendors_index.md.j2", rows=[pages._Defaults(x) for x in rows])
     out["incidents/index.md"] = r.render("incidents.md.j2", items=[pages._Defaults(i) for _, i in incidents])
+    out["changes/index.md"] = r.render("changes.md.j2", items=[
+        pages._Defaults({**c, "label": changes.doc_label(c["policy"], lang)}) for c in change_list])
+    r = pages.Renderer(lang, "../../", config)
+    for c in change_list:
+        out[f"changes/{c['slug']}/index.md"] = pages.change_page(c, r)
     r = pages.Renderer(lang, "", config)
     counts = {"vendors": len(recs), "incidents": len(incidents),
               "claims": sum(len(x.get("claims", [])) for x in recs),
@@ -122,7 +130,23 @@ def build_pages(recs: list[dict], store, config: dict, vendors_dir: Path) -> dic
               "sources": sum(len(x.get("sources", [])) for x in recs)}
     home_events = [{"date_text": e["date_text"][lang], "link": e["link"], "title": e["title"][lang]} for e in all_events[:10]]
     out["index.md"] = r.render("home.md.j2", counts=counts, events=home_events)
+    out.update(_feeds(recs, all_events, site_url))
+    out.update(api.build(recs, all_events, change_list, doc_rows, site_url))
     return out
+
+
+def _feeds(recs: list[dict], all_events: list[dict], site_url: str) -> dict[str, str]:
+    files = {"feed.xml": feeds.rss(all_events, title="ERP Watch: all events",
+                                   description="Policy changes, default settings, incidents and vendor responses "
+                                               "recorded by ERP Watch.",
+                                   site_url=site_url, feed_path="feed.xml", limit=feeds.MAX_ITEMS_ALL).decode("utf-8")}
+    for rec in recs:
+        mine = [e for e in all_events if e["vendor"] == rec["id"]]
+        path = f"vendors/{rec['id']}/feed.xml"
+        files[path] = feeds.rss(mine, title=f"ERP Watch: {rec['name']}",
+                                description=f"Events recorded by ERP Watch about {rec['name']}.",
+                                site_url=site_url, feed_path=path, limit=feeds.MAX_ITEMS_VENDOR).decode("utf-8")
+    return files
 
 
 def write_tree(files: dict[str, str], site_src: Path = SITE_SRC) -> tuple[int, int]:

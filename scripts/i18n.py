@@ -147,6 +147,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "policy_type_help-article": {"en": "help article", "zh": "帮助文章"},
     "policy_type_cookie-policy": {"en": "cookie policy", "zh": "Cookie 政策"},
     "policy_type_other": {"en": "other", "zh": "其他"},
+    "changes_intro": {
+        "en": "Changes to the text of watched policy pages, newest first. Page noise (menus, scripts, build hashes) and failed fetches are not changes; first versions are not listed.",
+        "zh": "被监测政策页面的文本变更,按时间倒序。页面噪音(菜单、脚本、构建哈希)和抓取失败不算变更;首个版本不列出。",
+    },
+    "no_changes": {"en": "No policy changes recorded yet.", "zh": "暂无政策变更记录。"},
+    "previous_version": {"en": "Previous version", "zh": "上一版本"},
+    "this_version": {"en": "This version", "zh": "本版本"},
+    "words": {"en": "words", "zh": "词"},
+    "raw_snapshot": {"en": "stored raw snapshot", "zh": "存档的原始快照"},
+    "what_changed": {"en": "What changed", "zh": "变更内容"},
+    "feeds": {"en": "Feeds and data", "zh": "订阅与数据"},
     "our_analysis": {"en": "Our analysis (not Amazon's statement)", "zh": "本站分析(非亚马逊说法)"},
 }
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from scripts import dates, derive, i18n
+from scripts import changes, dates, derive, i18n
 from scripts.text import detect_lang, esc, md, pick, safe_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -121,6 +121,16 @@ def vendor_page(record: dict, renderer: Renderer, observed: dict) -> str:
         quotes=lambda cits: _citation_html(renderer, record, cits, True),
         cites=lambda cits: _citation_html(renderer, record, cits, False),
     )
+
+
+def change_page(c: dict, renderer: Renderer) -> str:
+    lang = renderer.lang
+    label = changes.doc_label(c["policy"], lang)
+    heading = f"{c['vendor_name']}: {label} ({c['change']['time'][:10]})"
+    repo = renderer.config["repo_url"].rstrip("/")
+    return renderer.render("change.md.j2", c=_Defaults({**c, "label": label}), heading=heading,
+                           title_meta=_meta_title(heading), diff=changes.diff_html(c["change"].get("diff") or []),
+                           raw_url=f"{repo}/blob/main/snapshots/{c['change']['raw']}", lang_prefix="")
 
 
 def _meta_title(text: str) -> str:

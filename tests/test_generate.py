@@ -38,7 +38,7 @@ def test_fixture_record_is_valid(tmp_path):
 def test_vendor_page_content(tmp_path):
     page = _pages(tmp_path, record())["vendors/example-tools/index.md"]
     text = _text(page)
-    assert page.startswith("---\ntitle: \"Example Tools\"\n---\n")
+    assert page.startswith('---\ntitle: "Example Tools"\nvendor_feed: "vendors/example-tools/feed.xml"\n')
     assert "# Example Tools" in page
     assert "示例工具" in text and "Example Tools Ltd. (Nowhere)" in text
     # claims grouped by topic, with quotes, and the ended claim marked with when and why
@@ -138,6 +138,15 @@ def test_strict_build_of_real_records(tmp_path):
     home = (site / "index.html").read_text(encoding="utf-8")
     nav = BeautifulSoup(home, "html.parser").select_one("nav.md-nav--primary")
     assert nav is not None and "vendors/bqool/" not in str(nav)
+    # every page links the site feed; a vendor page also links its own feed, and both files exist
+    for page in site.rglob("index.html"):
+        alts = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select(
+            'link[rel="alternate"][type="application/rss+xml"]')
+        targets = {(page.parent / a["href"]).resolve() for a in alts}
+        assert (site / "feed.xml").resolve() in targets, page
+        if page.parent.parent.name == "vendors":
+            assert (page.parent / "feed.xml").resolve() in targets, page
+        assert all(t.is_file() for t in targets), page
     _check_internal_links(site)
 
 

@@ -1,0 +1,164 @@
+"""The JSON API under api/v1/: vendors.json, vendors/<id>.json, events.json, the record schema, openapi.json.
+
+Output is deterministic (sorted keys, no build timestamps) so that diffs between builds are meaningful,
+and `<`, `>`, `&` are written as \\u escapes so the files stay inert even if embedded in a page.
+"""
+
+from __future__ import annotations
+
+import json
+
+from scripts import records
+from scripts.derive import toggle_state
+
+API = "api/v1/"
+
+
+def dumps(data) -> str:
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
+
+
+def schema_id(site_url: str) -> str:
+    return site_url.rstrip("/") + "/" + API + "schema/vendor.json"
+
+
+def _links(site_url: str, vid: str) -> dict:
+    base = site_url.rstrip("/") + "/"
+    return {"page": f"{base}vendors/{vid}/", "json": f"{base}{API}vendors/{vid}.json",
+            "feed": f"{base}vendors/{vid}/feed.xml"}
+
+
+def _current_defaults(rec: dict) -> list[dict]:
+    out = []
+    for tg in rec.get("toggles", []):
+        state = toggle_state(tg)
+        out.append({"toggle": tg["id"], "conflict": state.conflict,
+                    "current": [{"default": e["default"], "applies_to": e["applies_to"],
+                                 "effective": e.get("effective")} for e in state.entries]})
+    return out
+
+
+def build(recs: list[dict], events: list[dict], changes: list[dict], doc_rows: dict, site_url: str) -> dict[str, str]:
+    """All API files as {path relative to site_src: content}."""
+    base = site_url.rstrip("/") + "/"
+    files: dict[str, str] = {}
+    summaries = []
+    for rec in recs:
+        vid = rec["id"]
+        rows = doc_rows.get(vid, [])
+        last = max((r["last_change"]["date"] for r in rows if r["last_change"]), default=None)
+        summary = {
+            "id": vid, "name": rec["name"], "names": rec.get("names", {}), "website": rec["website"],
+            "categories": rec.get("categories", []), "marketplaces": rec.get("marketplaces", []),
+            "counts": {k: len(rec.get(k, [])) for k in ("claims", "incidents", "toggles", "policies", "sources", "access")},
+            "current_defaults": _current_defaults(rec), "last_policy_change": last, "links": _links(site_url, vid),
+        }
+        summaries.append(summary)
+        derived = {
+            "current_defaults": summary["current_defaults"],
+            "claims": [{"id": c["id"], "topic": c["topic"], "status": "ended" if c.get("ended") else "current"}
+                       for c in rec.get("claims", [])],
+            "policies": [{"id": r["id"], "url": r["url"], "state": r["state"], "last_checked": r["checked"],
+                          "changes": [{"id": c["change"]["id"], "time": c["change"]["time"],
+                                       "added": c["change"]["added"], "removed": c["change"]["removed"],
+                                       "page": f"{base}changes/{c['slug']}/"}
+                                      for c in reversed(changes) if c["vendor"] == vid and c["doc"] == r["id"]]}
+                         for r in rows],
+            "events": [e["id"] for e in events if e["vendor"] == vid],
+            "links": summary["links"],
+        }
+        files[f"{API}vendors/{vid}.json"] = dumps({"api_version": 1, "record": rec, "derived": derived})
+    files[f"{API}vendors.json"] = dumps({"api_version": 1, "vendors": summaries})
+    files[f"{API}events.json"] = dumps({"api_version": 1, "events": [
+        {k: e.get(k) for k in ("id", "type", "vendor", "date", "date_text", "date_exact", "sort_date", "title",
+                               "summary", "excerpt")} | {"url": base + e["link"]} for e in events]})
+    schema = dict(records.schema())
+    schema["$id"] = schema_id(site_url)
+    files[f"{API}schema/vendor.json"] = dumps(schema)
+    files[f"{API}openapi.json"] = dumps(openapi(site_url))
+    return files
+
+
+def _localized() -> dict:
+    return {"type": "object", "required": ["en", "zh"], "additionalProperties": False,
+            "properties": {"en": {"type": "string"}, "zh": {"type": "string"}}}
+
+
+def openapi(site_url: str) -> dict:
+    rec_ref = {"$ref": schema_id(site_url)}
+    str_or_null = {"type": ["string", "null"]}
+    defaults = {"type": "array", "items": {
+        "type": "object", "required": ["toggle", "conflict", "current"], "additionalProperties": False,
+        "properties": {"toggle": {"type": "string"}, "conflict": {"type": "boolean"},
+                       "current": {"type": "array", "items": {
+                           "type": "object", "required": ["default", "applies_to", "effective"],
+                           "additionalProperties": False,
+                           "properties": {"default": {"enum": ["on", "off"]}, "applies_to": {"type": "string"},
+                                          "effective": str_or_null}}}}}}
+    links = {"type": "object", "required": ["page", "json", "feed"], "additionalProperties": False,
+             "properties": {k: {"type": "string", "format": "uri"} for k in ("page", "json", "feed")}}
+    summary = {
+        "type": "object", "additionalProperties": False,
+        "required": ["id", "name", "names", "website", "categories", "marketplaces", "counts", "current_defaults",
+                     "last_policy_change", "links"],
+        "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"}, "names": {"type": "object"},
+            "website": {"type": "string"}, "categories": {"type": "array", "items": {"type": "string"}},
+            "marketplaces": {"type": "array", "items": {"type": "string"}},
+            "counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+            "current_defaults": defaults, "last_policy_change": str_or_null, "links": links}}
+    event = {
+        "type": "object", "additionalProperties": False,
+        "required": ["id", "type", "vendor", "date", "date_text", "date_exact", "sort_date", "title", "summary", "url"],
+        "properties": {
+            "id": {"type": "string", "pattern": "^tag:"},
+            "type": {"enum": ["vendor-added", "toggle-default", "incident-reported", "incident-status",
+                              "vendor-responded", "policy-changed", "claim-removed", "claim-restored"]},
+            "vendor": {"type": "string"}, "date": str_or_null, "date_text": _localized(),
+            "date_exact": {"type": "boolean"}, "sort_date": {"type": "string", "format": "date"},
+            "title": _localized(), "summary": _localized(), "excerpt": str_or_null,
+            "url": {"type": "string", "format": "uri"}}}
+    detail = {
+        "type": "object", "required": ["api_version", "record", "derived"], "additionalProperties": False,
+        "properties": {"api_version": {"const": 1}, "record": rec_ref, "derived": {
+            "type": "object", "required": ["current_defaults", "claims", "policies", "events", "links"],
+            "properties": {"current_defaults": defaults, "links": links,
+                           "events": {"type": "array", "items": {"type": "string"}},
+                           "claims": {"type": "array", "items": {"type": "object", "required": ["id", "topic", "status"]}},
+                           "policies": {"type": "array", "items": {"type": "object", "required": ["id", "url", "state", "changes"]}}}}}}
+    def ok(schema_name, description):
+        return {"200": {"description": description, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{schema_name}"}}}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "ERP Watch data API", "version": "1",
+                 "description": "Static JSON files describing seller-tool vendors' data practices, with sources. "
+                                "Read-only; regenerated on every site build. Keys are sorted; '<', '>' and '&' are "
+                                "\\u-escaped inside strings."},
+        "servers": [{"url": site_url.rstrip("/") + "/" + API.rstrip("/")}],
+        "paths": {
+            "/vendors.json": {"get": {"operationId": "listVendors", "summary": "All vendors, summarised",
+                                      "responses": ok("VendorList", "Vendor summaries, sorted by id")}},
+            "/vendors/{id}.json": {"get": {"operationId": "getVendor", "summary": "One vendor's full record and derived fields",
+                                           "parameters": [{"name": "id", "in": "path", "required": True,
+                                                           "schema": {"type": "string", "pattern": "^[a-z0-9-]+$"}}],
+                                           "responses": ok("VendorDetail", "The record as validated, plus derived fields")}},
+            "/events.json": {"get": {"operationId": "listEvents", "summary": "All events, newest first",
+                                     "responses": ok("EventList", "Events with stable tag: ids")}},
+            "/schema/vendor.json": {"get": {"operationId": "getRecordSchema", "summary": "JSON Schema of vendor records",
+                                            "responses": {"200": {"description": "JSON Schema (2020-12)",
+                                                                  "content": {"application/schema+json": {}}}}}},
+        },
+        "components": {"schemas": {
+            "VendorSummary": summary,
+            "VendorList": {"type": "object", "required": ["api_version", "vendors"], "additionalProperties": False,
+                           "properties": {"api_version": {"const": 1},
+                                          "vendors": {"type": "array", "items": {"$ref": "#/components/schemas/VendorSummary"}}}},
+            "VendorDetail": detail,
+            "Event": event,
+            "EventList": {"type": "object", "required": ["api_version", "events"], "additionalProperties": False,
+                          "properties": {"api_version": {"const": 1},
+                                         "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}},
+        }},
+    }

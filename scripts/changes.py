@@ -1,0 +1,90 @@
+"""Policy changes recorded by the watcher: the list, one page per change, and short diff excerpts.
+
+The diff comes from the store as [[op, text], ...] with op "=", "+" or "-" (word level). Everything in
+it is text fetched from vendors' sites, so it is escaped like any record text.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from scripts.text import esc, pick
+
+EXCERPT_CHARS = 280
+CONTEXT_WORDS = 8
+
+
+def _words(text: str, n: int, tail: bool) -> str:
+    words = text.split()
+    if len(words) <= n:
+        return " ".join(words)
+    return ("… " + " ".join(words[-n:])) if tail else (" ".join(words[:n]) + " …")
+
+
+def excerpt(diff: list, lang: str = "en") -> str:
+    """A short plain-text excerpt of the first changes, with a little context."""
+    out, used = [], 0
+    for i, (op, text) in enumerate(diff):
+        if op == "=":
+            continue
+        before = diff[i - 1][1] if i > 0 and diff[i - 1][0] == "=" else ""
+        label = ({"+": "加入", "-": "删除"} if lang == "zh" else {"+": "Added", "-": "Removed"})[op]
+        piece = f"{label}: “{_words(before, 4, True)} [{' '.join(text.split())[:160]}]”"
+        out.append(piece)
+        used += len(piece)
+        if used > EXCERPT_CHARS:
+            break
+    return " · ".join(out)
+
+
+def diff_html(diff: list) -> Markup:
+    """Readable word-level diff: insertions and deletions marked, long unchanged runs shortened."""
+    parts = []
+    for i, (op, text) in enumerate(diff):
+        if op == "+":
+            parts.append(Markup(f'<ins class="erp-ins">{esc(text)}</ins>'))
+        elif op == "-":
+            parts.append(Markup(f'<del class="erp-del">{esc(text)}</del>'))
+        else:
+            words = text.split(" ")
+            if len(words) > 2 * CONTEXT_WORDS + 5:
+                head = " ".join(words[:CONTEXT_WORDS]) if i > 0 else ""
+                tail = " ".join(words[-CONTEXT_WORDS:]) if i < len(diff) - 1 else ""
+                parts.append(esc(head) + Markup(' <span class="erp-skip">[…]</span> ') + esc(tail))
+            else:
+                parts.append(esc(text))
+    return Markup("").join(parts)
+
+
+def collect(recs: list[dict], store) -> list[dict]:
+    """Every recorded policy change (not first versions, not technical updates), newest first."""
+    if store is None:
+        return []
+    by_id = {r["id"]: r for r in recs}
+    out = []
+    for vendor, doc in store.documents():
+        rec = by_id.get(vendor)
+        if rec is None:
+            continue
+        policy = next((p for p in rec.get("policies", []) if p["id"] == doc), None)
+        if policy is None:
+            continue
+        previous_time = None
+        for ch in store.changes(vendor, doc):
+            if ch.get("technical"):
+                continue
+            if not ch.get("initial"):
+                out.append({"vendor": vendor, "vendor_name": rec["name"], "doc": doc, "policy": policy,
+                            "change": ch, "previous_time": previous_time,
+                            "slug": change_slug(vendor, doc, ch["id"])})
+            previous_time = ch["time"]
+    out.sort(key=lambda c: (c["change"]["time"], c["slug"]), reverse=True)
+    return out
+
+
+def change_slug(vendor: str, doc: str, change_id: str) -> str:
+    return f"{vendor}--{doc}--{change_id}".lower()
+
+
+def doc_label(policy: dict, lang: str) -> str:
+    return str(pick(policy.get("title"), lang) or policy["url"])
