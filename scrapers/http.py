@@ -1,0 +1,300 @@
+"""The watcher's only way to the network.
+
+One client per run: a fixed, identifying User-Agent; connect and read timeouts plus an overall deadline
+per response; bounded retries with exponential backoff on connection errors, timeouts, 429 and 5xx,
+honouring Retry-After up to a cap (a server asking for a longer pause is not retried this run); a size
+cap counted on the *decompressed* bytes while streaming (a gzip bomb stops at the cap); redirects
+followed by hand so every hop is checked (scheme, robots.txt, address); conditional GET; robots.txt
+fetched once per origin per run; at most one request at a time per host, with a pause between requests
+to the same host (the larger of the configured delay and the site's Crawl-delay, capped).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+
+from scrapers import __version__
+from scrapers.failures import (HTTP_STATUS, NETWORK, PRIVATE_ADDRESS, ROBOTS, TIMEOUT, TOO_LARGE,
+                               Failure)
+from scrapers.netguard import AddressPolicy, BlockedAddress, pool_classes
+from scrapers.robots import MAX_BYTES as ROBOTS_MAX_BYTES
+from scrapers.robots import Robots
+
+PRODUCT = "ERPWatchBot"
+USER_AGENT = f"{PRODUCT}/{__version__} (+https://github.com/erpwatch/erpwatch; policy watcher)"
+REDIRECTS = {301, 302, 303, 307, 308}
+RETRY_STATUSES = {429, 500, 502, 503, 504}  # other 5xx (501, 505, ...) won't get better by retrying
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    user_agent: str = USER_AGENT
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    total_timeout: float = 120.0      # per response, against servers that trickle bytes forever
+    max_bytes: int = 5 * 1024 * 1024
+    max_redirects: int = 10
+    retries: int = 3                  # extra attempts after the first
+    backoff: float = 2.0              # first wait; doubles each retry
+    retry_after_cap: float = 60.0
+    host_delay: float = 1.0           # pause between two requests to the same host
+    robots: bool = True
+    policy: AddressPolicy = field(default_factory=AddressPolicy)
+
+
+@dataclass
+class Response:
+    url: str                 # what was asked for
+    final_url: str           # after redirects
+    status: int
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    redirects: list[str] = field(default_factory=list)  # every URL visited before final_url
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+
+class _GuardedAdapter(HTTPAdapter):
+    def __init__(self, policy: AddressPolicy):
+        self._policy = policy
+        super().__init__(max_retries=0)  # retries are ours, so that each is visible and paced
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = pool_classes(self._policy)
+
+
+class HostGate:
+    """At most one request at a time per host, `delay` seconds apart."""
+
+    def __init__(self):
+        self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._last: dict[str, float] = {}
+        self._guard = threading.Lock()
+
+    @contextmanager
+    def slot(self, host: str, delay: float):
+        with self._guard:
+            lock = self._locks[host]
+        with lock:
+            wait = self._last.get(host, -1e9) + delay - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                yield
+            finally:
+                self._last[host] = time.monotonic()
+
+
+class HttpClient:
+    def __init__(self, config: FetchConfig | None = None):
+        self.config = config or FetchConfig()
+        self._session = requests.Session()
+        self._session.trust_env = False  # no proxies or .netrc from the environment: we pin addresses
+        adapter = _GuardedAdapter(self.config.policy)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._gate = HostGate()
+        self._robots: dict[str, Robots] = {}
+        self._robots_lock: dict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._robots_guard = threading.Lock()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # --- public ----------------------------------------------------------------------------------
+
+    def get(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Response:
+        """Fetch `url`, following redirects; raises Failure. A 304 is returned, not raised."""
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        visited: list[str] = []
+        current = url
+        while True:
+            self.check_url(current)
+            response = self._with_retries(current, headers)
+            if response.status in REDIRECTS:
+                location = response.headers.get("location")
+                if not location:
+                    raise Failure(HTTP_STATUS, f"HTTP {response.status} without a Location", response.status,
+                                  current)
+                visited.append(current)
+                if len(visited) > self.config.max_redirects:
+                    raise Failure(HTTP_STATUS, f"more than {self.config.max_redirects} redirects",
+                                  response.status, current)
+                current = urljoin(current, location.strip())
+                continue
+            response.url, response.redirects = url, visited
+            return response
+
+    def check_url(self, url: str) -> None:
+        """Scheme and robots.txt checks for one URL (each redirect hop goes through this too)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise Failure(HTTP_STATUS, f"not an http(s) URL: {url}", final_url=url)
+        if self.config.robots and not self.robots_for(url).allows(url):
+            robots = self.robots_for(url)
+            why = robots.reason or "robots.txt disallows this path for " + PRODUCT
+            raise Failure(ROBOTS, f"{why}: {url}", final_url=url)
+
+    def robots_for(self, url: str) -> Robots:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc.lower()}"
+        with self._robots_guard:
+            lock = self._robots_lock[origin]
+        with lock:  # one fetch per origin even when several threads ask at once
+            if origin not in self._robots:
+                self._robots[origin] = self._fetch_robots(origin)
+            return self._robots[origin]
+
+    def crawl_delay(self, host: str) -> float:
+        delays = [r.crawl_delay for o, r in self._robots.items()
+                  if urlsplit(o).hostname == host and r.crawl_delay]
+        return max([self.config.host_delay, *delays])
+
+    # --- internals -------------------------------------------------------------------------------
+
+    def _fetch_robots(self, origin: str) -> Robots:
+        url = origin + "/robots.txt"
+        small = replace(self.config, max_bytes=ROBOTS_MAX_BYTES * 2)
+        current = url
+        try:
+            for _ in range(5):  # the RFC asks to follow at least five redirects
+                r = self._with_retries(current, {}, config=small, truncate=True)
+                if r.status in REDIRECTS and r.headers.get("location"):
+                    current = urljoin(current, r.headers["location"])
+                    if urlsplit(current).scheme not in ("http", "https"):
+                        break
+                    continue
+                break
+            else:
+                return Robots()  # too many redirects: the RFC treats that as "unavailable"
+        except Failure as f:
+            if f.kind == PRIVATE_ADDRESS:
+                raise
+            return Robots.unreachable(f"robots.txt could not be read ({f.message}); "
+                                      "RFC 9309 says to assume everything is disallowed")
+        if 200 <= r.status < 300:
+            return Robots.parse(r.body.decode("utf-8", "replace"), PRODUCT)
+        if r.status == 429 or r.status >= 500:
+            return Robots.unreachable(f"robots.txt answered HTTP {r.status}; RFC 9309 says to assume "
+                                      "everything is disallowed while the server fails")
+        return Robots()  # 4xx: no robots.txt, everything allowed
+
+    def _with_retries(self, url: str, headers: dict, config: FetchConfig | None = None,
+                      truncate: bool = False) -> Response:
+        config = config or self.config
+        attempt = 0
+        while True:
+            try:
+                response = self._once(url, headers, config, truncate)
+            except Failure as f:
+                if f.kind not in (NETWORK, TIMEOUT) or attempt >= config.retries:
+                    raise
+                wait = config.backoff * 2 ** attempt
+            else:
+                if response.status not in RETRY_STATUSES:
+                    return response
+                wait = _retry_after(response.headers.get("retry-after"))
+                if wait is not None and wait > config.retry_after_cap:
+                    raise Failure(HTTP_STATUS, f"HTTP {response.status}; the server asks to retry after "
+                                  f"{wait:.0f} s, longer than the {config.retry_after_cap:.0f} s we wait",
+                                  response.status, url)
+                if attempt >= config.retries:
+                    return response
+                if wait is None:
+                    wait = config.backoff * 2 ** attempt
+            attempt += 1
+            time.sleep(min(wait, config.retry_after_cap))
+
+    def _once(self, url: str, headers: dict, config: FetchConfig, truncate: bool) -> Response:
+        host = urlsplit(url).hostname or ""
+        send = {"User-Agent": config.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+                "Accept-Encoding": "gzip, deflate", "Accept-Language": "en;q=0.9, *;q=0.5", **headers}
+        with self._gate.slot(host, self.crawl_delay(host)):
+            try:
+                r = self._session.get(url, headers=send, stream=True, allow_redirects=False,
+                                      timeout=(config.connect_timeout, config.read_timeout))
+                try:
+                    body = _read_capped(r, config, truncate)
+                finally:
+                    r.close()
+            except BlockedAddress as e:
+                raise Failure(PRIVATE_ADDRESS, str(e), final_url=url) from None
+            except (requests.Timeout, urllib3.exceptions.TimeoutError) as e:
+                raise Failure(TIMEOUT, f"{type(e).__name__}: {_short(e)}", final_url=url) from None
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
+                if isinstance(getattr(e, "__context__", None), BlockedAddress):
+                    raise Failure(PRIVATE_ADDRESS, str(e.__context__), final_url=url) from None
+                raise Failure(NETWORK, f"{type(e).__name__}: {_short(e)}", final_url=url) from None
+        return Response(url=url, final_url=url, status=r.status_code,
+                        headers={k.lower(): v for k, v in r.headers.items()}, body=body)
+
+
+def _read_capped(r: requests.Response, config: FetchConfig, truncate: bool) -> bytes:
+    declared = r.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > config.max_bytes and not truncate:
+        raise Failure(TOO_LARGE, f"Content-Length {declared} is over the {config.max_bytes}-byte cap",
+                      r.status_code, r.url)
+    deadline = time.monotonic() + config.total_timeout
+    chunks, total = [], 0
+    # decode_content=True: count what gzip/deflate expand to, not what travels on the wire
+    for chunk in r.raw.stream(64 * 1024, decode_content=True):
+        total += len(chunk)
+        if total > config.max_bytes:
+            if truncate:
+                chunks.append(chunk[: config.max_bytes - (total - len(chunk))])
+                break
+            raise Failure(TOO_LARGE, f"body is over the {config.max_bytes}-byte cap (after decompression)",
+                          r.status_code, r.url)
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            raise Failure(TIMEOUT, f"body not complete after {config.total_timeout:.0f} s", r.status_code,
+                          r.url)
+    return b"".join(chunks)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _short(e: Exception) -> str:
+    text = str(e)
+    return text if len(text) <= 300 else text[:297] + "..."

@@ -1,0 +1,264 @@
+"""One watched document: fetch -> decode -> extract -> classify -> compare -> record.
+
+Rules a reader of the change log relies on:
+- a failure of any class is written to status.json only; the current version stays;
+- a change is announced only when the comparison key (scrapers.normalise) differs;
+- a technical update — the record's select/remove or the extractor changed, and the stored raw HTML
+  re-extracted gives a different text — is logged with technical: true before the fresh page is
+  compared, so a selector fix never reads as a policy change. When the stored raw HTML cannot be
+  re-extracted with the new selectors, the first version fetched with them is logged as technical too,
+  since nobody can tell selector effects from policy edits in it;
+- a suspicious shrink (fewer than SHRINK_RATIO of the words at once) is held back as a failure until
+  the same text has been seen SHRINK_CONFIRMATIONS checks in a row (or --accept-shrink): a half-loaded
+  page or an A/B test must not read as "the vendor deleted half its policy", but a real cut gets
+  recorded without anyone editing files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scrapers import classify
+from scrapers.decode import DecodeError, decode_html
+from scrapers.diff import counts, word_diff
+from scrapers.extract import EXTRACTOR_VERSION, SelectorMiss, extract
+from scrapers.failures import (BOT_CHALLENGE, DECODE, EMPTY_EXTRACTION, HTTP_STATUS, LOGIN_OR_HOME,
+                               SELECTOR_MISS, SUSPICIOUS_SHRINK, Failure)
+from scrapers.fsio import utc_now
+from scrapers.http import HttpClient
+from scrapers.normalise import comparison_key, count_words, text_hash
+from scrapers.store import Store, event_id
+
+MIN_WORDS = 20
+SHRINK_RATIO = 0.5
+SHRINK_CONFIRMATIONS = 3
+
+
+@dataclass(frozen=True)
+class Target:
+    vendor: str
+    doc: str
+    url: str
+    select: str | None = None
+    remove: str | None = None
+    render: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.vendor}/{self.doc}"
+
+
+@dataclass
+class Outcome:
+    target: Target
+    result: str                      # changed | unchanged | failed
+    failure: str | None = None
+    message: str = ""
+    event: dict | None = None
+    technical: list[dict] = field(default_factory=list)  # technical updates made during this check
+
+    def summary(self) -> dict:
+        item = {"vendor": self.target.vendor, "document": self.target.doc}
+        if self.failure:
+            item.update(failure=self.failure, message=self.message)
+        if self.event:
+            item.update(change=self.event["id"], added=self.event["added"], removed=self.event["removed"],
+                        initial=self.event["initial"], technical=self.event["technical"])
+        if self.technical:
+            item["technical_updates"] = [e["id"] for e in self.technical]
+        return item
+
+
+@dataclass
+class _Page:
+    html: str
+    final_url: str
+    http_status: int
+    encoding: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class Watcher:
+    def __init__(self, store: Store, client: HttpClient, renderer=None, accept_shrink: bool = False,
+                 now=utc_now):
+        self.store = store
+        self.client = client
+        self.renderer = renderer  # scrapers.browser.Renderer, created on first need by the caller
+        self.accept_shrink = accept_shrink
+        self.now = now
+
+    # --- entry points ----------------------------------------------------------------------------
+
+    def check(self, target: Target) -> Outcome:
+        checked_at = self.now()
+        previous = self.store.status(target.vendor, target.doc) or {}
+        technical, unresolved = self._technical_update(target, checked_at)
+        current = self.store.current(target.vendor, target.doc)
+        status = {"url": target.url, "checked_at": checked_at,
+                  "last_success_at": previous.get("last_success_at"),
+                  "etag": previous.get("etag"), "last_modified": previous.get("last_modified"),
+                  "pending_shrink": previous.get("pending_shrink"), "failure": None, "message": "",
+                  "http_status": None, "final_url": None}
+        try:
+            outcome = self._check(target, current, unresolved, status, checked_at)
+        except Failure as f:
+            status.update(failure=f.kind, message=f.message, http_status=f.http_status,
+                          final_url=f.final_url or status["final_url"])
+            outcome = Outcome(target, "failed", f.kind, f.message)
+        else:
+            status["last_success_at"] = checked_at
+        status["consecutive_failures"] = (previous.get("consecutive_failures", 0) + 1) if outcome.failure else 0
+        self.store.write_status(target.vendor, target.doc, status)
+        outcome.technical = technical
+        return outcome
+
+    def reextract(self, target: Target) -> Outcome:
+        """Re-extract the current version's raw HTML with the record's selectors; never fetches."""
+        event = self.store.current(target.vendor, target.doc)
+        if event is None:
+            return Outcome(target, "unchanged", message="no recorded version yet")
+        technical, unresolved = self._technical_update(target, self.now(), force=True)
+        if unresolved:
+            return Outcome(target, "failed", unresolved.kind, unresolved.message)
+        if technical:  # reported as changed, with technical: true in the summary item
+            return Outcome(target, "changed", event=technical[-1], technical=technical)
+        return Outcome(target, "unchanged")
+
+    # --- steps -----------------------------------------------------------------------------------
+
+    def _check(self, target: Target, current: dict | None, unresolved: Failure | None, status: dict,
+               checked_at: str) -> Outcome:
+        use_validators = current is not None and not unresolved
+        page = self._fetch(target, status if use_validators else {})
+        if page is None:  # 304 Not Modified
+            status.update(http_status=304, final_url=target.url, pending_shrink=None)
+            return Outcome(target, "unchanged")
+        status.update(http_status=page.http_status, final_url=page.final_url)
+        try:
+            text = extract(page.html, target.select, target.remove)
+        except SelectorMiss as e:
+            _raise_if_not_document(page, target, count_words(extract(page.html)))
+            raise Failure(SELECTOR_MISS, str(e), page.http_status, page.final_url) from None
+        words = count_words(text)
+        _raise_if_not_document(page, target, words)
+        if words < MIN_WORDS:
+            raise Failure(EMPTY_EXTRACTION, f"only {words} words extracted; the page may be built by "
+                          "JavaScript (render: browser) or need a `select`", page.http_status, page.final_url)
+        old_text = self.store.version_text(target.vendor, target.doc, current["new_hash"]) if current else None
+        if old_text is not None and comparison_key(old_text) == comparison_key(text):
+            status.update(etag=page.etag, last_modified=page.last_modified, pending_shrink=None)
+            return Outcome(target, "unchanged")
+        reason = None
+        if old_text is not None and not unresolved:
+            reason = self._shrink_gate(text, words, count_words(old_text), status, page)
+        if unresolved:
+            reason = ("the record's selectors changed and the previous raw HTML could not be re-extracted "
+                      f"with them ({unresolved.message}): logged as technical")
+        event = self._record(target, page, text, current, checked_at, technical=bool(unresolved),
+                             reason=reason)
+        status.update(etag=page.etag, last_modified=page.last_modified, pending_shrink=None)
+        return Outcome(target, "changed", event=event)
+
+    def _fetch(self, target: Target, validators: dict) -> _Page | None:
+        if target.render == "browser":
+            self.client.check_url(target.url)  # robots.txt and scheme, as for any fetch
+            if self.renderer is None:
+                from scrapers.browser import Renderer
+                self.renderer = Renderer(self.client.config.policy)
+            rendered = self.renderer.render(target.url)
+            page = _Page(rendered.html, rendered.final_url, rendered.status, "utf-8")
+            _raise_for_status(page, target)
+            return page
+        response = self.client.get(target.url, validators.get("etag"), validators.get("last_modified"))
+        if response.not_modified:
+            if not validators:
+                raise Failure(HTTP_STATUS, "HTTP 304 to a request without validators", 304, response.final_url)
+            return None
+        try:
+            decoded = decode_html(response.body, response.content_type)
+        except DecodeError as e:
+            raise Failure(DECODE, str(e), response.status, response.final_url) from None
+        page = _Page(decoded.text, response.final_url, response.status, decoded.encoding,
+                     response.headers.get("etag"), response.headers.get("last-modified"))
+        _raise_for_status(page, target)
+        return page
+
+    def _shrink_gate(self, text: str, words: int, old_words: int, status: dict, page: _Page) -> str | None:
+        if words >= SHRINK_RATIO * old_words:
+            return None
+        new_hash = text_hash(text)
+        pending = status.get("pending_shrink") or {}
+        seen = pending.get("seen", 0) + 1 if pending.get("hash") == new_hash else 1
+        if self.accept_shrink or seen >= SHRINK_CONFIRMATIONS:
+            how = "accepted with --accept-shrink" if self.accept_shrink else f"seen {seen} checks in a row"
+            return f"text shrank from {old_words} to {words} words; {how}"
+        status["pending_shrink"] = {"hash": new_hash, "seen": seen, "words": words}
+        raise Failure(SUSPICIOUS_SHRINK,
+                      f"text shrank from {old_words} to {words} words at once; not recorded until the same "
+                      f"text is seen {SHRINK_CONFIRMATIONS} checks in a row (seen {seen}) or --accept-shrink",
+                      page.http_status, page.final_url)
+
+    def _technical_update(self, target: Target, time: str, force: bool = False) -> tuple[list[dict], Failure | None]:
+        """Re-extract the current raw HTML when the selectors or the extractor changed (or `force`).
+        Returns (technical events written, why re-extraction was impossible or None)."""
+        current = self.store.current(target.vendor, target.doc)
+        if current is None:
+            return [], None
+        same = (current.get("select"), current.get("remove"), current.get("extractor")) == \
+            (target.select, target.remove, EXTRACTOR_VERSION)
+        if same and not force:
+            return [], None
+        html = self.store.raw_html(current)
+        if html is None:
+            return [], Failure(EMPTY_EXTRACTION, "the raw HTML of the current version is missing")
+        try:
+            text = extract(html, target.select, target.remove)
+        except SelectorMiss as e:
+            return [], Failure(SELECTOR_MISS, f"the current version's raw HTML, re-extracted: {e}")
+        if count_words(text) < MIN_WORDS:
+            return [], Failure(EMPTY_EXTRACTION, "the current version's raw HTML, re-extracted with the "
+                               f"record's selectors, gives {count_words(text)} words")
+        if text == self.store.version_text(target.vendor, target.doc, current["new_hash"]):
+            return [], None  # nothing to update (the selectors' effect is nil on this page)
+        page = _Page(html, current.get("final_url") or target.url, current.get("http_status") or 200,
+                     current.get("encoding") or "utf-8")
+        event = self._record(target, page, text, current, time, technical=True, raw=current["raw"],
+                             reason="re-extracted the stored raw HTML with new selectors or a new extractor")
+        return [event], None
+
+    def _record(self, target: Target, page: _Page, text: str, current: dict | None, time: str,
+                technical: bool, reason: str | None, raw: str | None = None) -> dict:
+        new_hash = text_hash(text)
+        old_text = self.store.version_text(target.vendor, target.doc, current["new_hash"]) if current else None
+        diff = word_diff(old_text, text) if old_text is not None else []
+        added, removed = counts(diff) if old_text is not None else (count_words(text), 0)
+        event = {
+            "id": event_id(new_hash, time), "time": time, "old_hash": current["new_hash"] if current else None,
+            "new_hash": new_hash, "diff": diff, "added": added, "removed": removed,
+            "raw": raw or self.store.save_raw(target.vendor, target.doc, page.html, time),
+            "technical": technical, "initial": current is None, "reason": reason,
+            "url": target.url, "final_url": page.final_url, "http_status": page.http_status,
+            "encoding": page.encoding, "words": count_words(text),
+            "select": target.select, "remove": target.remove, "extractor": EXTRACTOR_VERSION,
+        }
+        return self.store.append_event(target.vendor, target.doc, event, text)
+
+
+def _raise_for_status(page: _Page, target: Target) -> None:
+    if 200 <= page.http_status < 300:
+        return
+    # An error page is never the document, whatever its length: look for bot-wall marks in it.
+    challenge = classify.challenge_reason(page.html, 0) if page.http_status in (403, 429, 503) else None
+    if challenge:
+        raise Failure(BOT_CHALLENGE, f"HTTP {page.http_status}: {challenge}", page.http_status, page.final_url)
+    raise Failure(HTTP_STATUS, f"HTTP {page.http_status}", page.http_status, page.final_url)
+
+
+def _raise_if_not_document(page: _Page, target: Target, words: int) -> None:
+    reason = classify.challenge_reason(page.html, words)
+    if reason:
+        raise Failure(BOT_CHALLENGE, reason, page.http_status, page.final_url)
+    reason = classify.login_or_home_reason(target.url, page.final_url, page.html, words)
+    if reason:
+        raise Failure(LOGIN_OR_HOME, reason, page.http_status, page.final_url)

@@ -1,0 +1,184 @@
+"""The observed-data store (snapshots/): layout, the read API the site uses, writes, recovery.
+
+    <store>/.lock                          held by a writing run (flock); readers never take it
+    <store>/<vendor>/<doc>/changes.jsonl   append-only change log, one JSON object per line, oldest first
+    <store>/<vendor>/<doc>/versions/<sha256>.md   text of every recorded version (sha256 of the text)
+    <store>/<vendor>/<doc>/raw/<time>-<sha12>.html  the page (decoded, UTF-8) that produced a version
+    <store>/<vendor>/<doc>/current.md      copy of the current version's text, for people browsing git
+    <store>/<vendor>/<doc>/status.json     the last check: time, HTTP status, failure class, message
+
+The change log is the source of truth: the current version is its last event. A version is committed in
+this order — raw HTML, version text, change log, current.md — each file written atomically, so a run
+killed at any instant leaves either the old state or the new one plus unreferenced files; `recover()`
+(run at the start of every writing run, under the lock) deletes temporary and unreferenced files, drops
+change-log lines whose text file is missing and rewrites a stale current.md. Readers skip such lines too,
+so the site reads a consistent store even while a run is writing or after a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from scrapers.fsio import TEMP_MARK, StoreLock, dumps, dumps_line, write_text
+from scrapers.normalise import text_hash
+
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+HASH = re.compile(r"^[0-9a-f]{64}$")
+
+
+def open_store(path) -> "Store":
+    return Store(Path(path))
+
+
+def event_id(new_hash: str, time: str) -> str:
+    """Stable id of a change: first 12 hex of the new text's hash and the UTC time, compact."""
+    return f"{new_hash[:12]}-{re.sub(r'[^0-9TZ]', '', time)}"
+
+
+class Store:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    # --- read API (no lock) ----------------------------------------------------------------------
+
+    def documents(self) -> list[tuple[str, str]]:
+        if not self.root.is_dir():
+            return []
+        found = []
+        for vendor_dir in self.root.iterdir():
+            if not vendor_dir.is_dir() or not SLUG.match(vendor_dir.name):
+                continue
+            for doc_dir in vendor_dir.iterdir():
+                if SLUG.match(doc_dir.name) and ((doc_dir / "changes.jsonl").exists()
+                                                 or (doc_dir / "status.json").exists()):
+                    found.append((vendor_dir.name, doc_dir.name))
+        return sorted(found)
+
+    def status(self, vendor: str, doc: str) -> dict | None:
+        path = self.doc_dir(vendor, doc) / "status.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def changes(self, vendor: str, doc: str) -> list[dict]:
+        """Change events, oldest first; lines a crashed run left without their text file are skipped."""
+        return [e for e in self._log_lines(vendor, doc) if e is not None and self._has_text(vendor, doc, e)]
+
+    def current(self, vendor: str, doc: str) -> dict | None:
+        """The event of the current version (the last one), or None before the first version."""
+        events = self.changes(vendor, doc)
+        return events[-1] if events else None
+
+    def current_text(self, vendor: str, doc: str) -> str | None:
+        event = self.current(vendor, doc)
+        return self.version_text(vendor, doc, event["new_hash"]) if event else None
+
+    def version_text(self, vendor: str, doc: str, text_hash_: str) -> str | None:
+        if not HASH.match(text_hash_ or ""):
+            return None
+        try:
+            return (self.doc_dir(vendor, doc) / "versions" / f"{text_hash_}.md").read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+
+    def raw_html(self, event: dict) -> str | None:
+        try:
+            return (self.root / event["raw"]).read_text(encoding="utf-8")
+        except (FileNotFoundError, KeyError, TypeError):
+            return None
+
+    # --- writing (callers hold the lock) ---------------------------------------------------------
+
+    def lock(self, timeout: float = 0.0) -> StoreLock:
+        return StoreLock(self.root, timeout)
+
+    def doc_dir(self, vendor: str, doc: str) -> Path:
+        if not (SLUG.match(vendor) and SLUG.match(doc)):  # ids become paths: no "..", no "/"
+            raise ValueError(f"not a valid id: {vendor!r}/{doc!r}")
+        return self.root / vendor / doc
+
+    def save_raw(self, vendor: str, doc: str, html: str, time: str) -> str:
+        """Store raw HTML; returns its path relative to the store root."""
+        stamp = re.sub(r"[^0-9TZ]", "", time)
+        name = f"{stamp}-{text_hash(html)[:12]}.html"
+        path = self.doc_dir(vendor, doc) / "raw" / name
+        if not path.exists():
+            write_text(path, html)
+        return path.relative_to(self.root).as_posix()
+
+    def append_event(self, vendor: str, doc: str, event: dict, text: str) -> dict:
+        """Commit a new version: its text, then its change-log line, then current.md."""
+        folder = self.doc_dir(vendor, doc)
+        assert event["new_hash"] == text_hash(text)
+        version = folder / "versions" / f"{event['new_hash']}.md"
+        if not version.exists():
+            write_text(version, text)
+        lines = [e for e in self._log_lines(vendor, doc) if e is not None]
+        write_text(folder / "changes.jsonl", "".join(dumps_line(e) for e in [*lines, event]))
+        write_text(folder / "current.md", text)
+        return event
+
+    def write_status(self, vendor: str, doc: str, status: dict) -> None:
+        write_text(self.doc_dir(vendor, doc) / "status.json", dumps(status))
+
+    def recover(self) -> list[str]:
+        """Repair what a killed run may have left (see the module docstring); returns what was done."""
+        notes = []
+        if not self.root.is_dir():
+            return notes
+        for tmp in self.root.rglob(f"*{TEMP_MARK}*"):
+            if tmp.is_file():
+                tmp.unlink()
+                notes.append(f"removed temporary file {tmp.relative_to(self.root)}")
+        for vendor, doc in self.documents():
+            notes.extend(self._recover_doc(vendor, doc))
+        return notes
+
+    # --- internals -------------------------------------------------------------------------------
+
+    def _log_lines(self, vendor: str, doc: str) -> list[dict | None]:
+        path = self.doc_dir(vendor, doc) / "changes.jsonl"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        out: list[dict | None] = []
+        for line in text.splitlines():
+            try:
+                event = json.loads(line)
+                out.append(event if isinstance(event, dict) and HASH.match(str(event.get("new_hash"))) else None)
+            except ValueError:
+                out.append(None)
+        return out
+
+    def _has_text(self, vendor: str, doc: str, event: dict) -> bool:
+        return (self.doc_dir(vendor, doc) / "versions" / f"{event['new_hash']}.md").exists()
+
+    def _recover_doc(self, vendor: str, doc: str) -> list[str]:
+        notes = []
+        folder = self.doc_dir(vendor, doc)
+        lines = self._log_lines(vendor, doc)
+        good = [e for e in lines if e is not None and self._has_text(vendor, doc, e)]
+        if len(good) != len(lines):
+            write_text(folder / "changes.jsonl", "".join(dumps_line(e) for e in good))
+            notes.append(f"{vendor}/{doc}: dropped {len(lines) - len(good)} change-log line(s) without text")
+        keep_versions = {f"{e['new_hash']}.md" for e in good}
+        keep_raw = {Path(e.get("raw") or "").name for e in good}
+        for sub, keep in (("versions", keep_versions), ("raw", keep_raw)):
+            for path in sorted((folder / sub).glob("*")) if (folder / sub).is_dir() else []:
+                if path.name not in keep:
+                    path.unlink()
+                    notes.append(f"{vendor}/{doc}: removed unreferenced {sub}/{path.name}")
+        current = folder / "current.md"
+        if good:
+            text = self.version_text(vendor, doc, good[-1]["new_hash"])
+            if not current.exists() or current.read_text(encoding="utf-8") != text:
+                write_text(current, text)
+                notes.append(f"{vendor}/{doc}: rewrote current.md from the last change-log entry")
+        elif current.exists():
+            current.unlink()
+            notes.append(f"{vendor}/{doc}: removed current.md without a change-log entry")
+        return notes

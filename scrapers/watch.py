@@ -1,0 +1,166 @@
+"""`python -m scrapers.watch`: check every watched document and record real changes.
+
+Exit status: 0 nothing failed; 1 some document failed (see the summary); 2 usage error;
+3 another run holds the store's lock (nothing was checked).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from scrapers.fsio import LockBusy
+from scrapers.http import FetchConfig, HttpClient
+from scrapers.netguard import AddressPolicy
+from scrapers.pipeline import Outcome, Target, Watcher
+from scrapers.progress import Progress
+from scrapers.store import open_store
+from scrapers.targets import in_shard, load_targets
+
+ROOT = Path(__file__).resolve().parent.parent
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+
+
+def default_vendors() -> Path:
+    return Path(os.environ.get("ERPWATCH_VENDORS_DIR") or ROOT / "vendors")
+
+
+def default_store() -> Path:
+    return Path(os.environ.get("ERPWATCH_SNAPSHOTS_DIR") or ROOT / "snapshots")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m scrapers.watch", description=(
+        "Check every watched policy document (vendors/*.yaml `policies:`), record real text changes in "
+        "the snapshots store, and report what changed, what did not and what failed."))
+    p.add_argument("--vendors", type=Path, default=None, metavar="DIR",
+                   help="vendor records folder (default: $ERPWATCH_VENDORS_DIR or vendors/)")
+    p.add_argument("--store", type=Path, default=None, metavar="DIR",
+                   help="snapshots store (default: $ERPWATCH_SNAPSHOTS_DIR or snapshots/)")
+    p.add_argument("--vendor", action="append", default=[], metavar="ID",
+                   help="only this vendor (repeatable)")
+    p.add_argument("--shard", default=None, metavar="I/N",
+                   help="only shard I of N (1 <= I <= N); each document is in exactly one shard")
+    p.add_argument("--allow-private", action="store_true",
+                   help="allow private, loopback and link-local addresses (local testing only)")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
+    p.add_argument("--concurrency", type=int, default=4, metavar="N",
+                   help="hosts checked in parallel (one request at a time per host; default 4)")
+    p.add_argument("--reextract", action="store_true",
+                   help="re-extract the current versions' raw HTML with the records' selectors, without "
+                        "fetching; differences are logged as technical updates")
+    p.add_argument("--accept-shrink", action="store_true",
+                   help="record a text that lost more than half its words without waiting for confirmation")
+    p.add_argument("--lock-timeout", type=float, default=0.0, metavar="SECONDS",
+                   help="wait this long for another run's lock (default: exit 3 at once)")
+    p.add_argument("--host-delay", type=float, default=FetchConfig.host_delay, metavar="SECONDS",
+                   help=f"pause between two requests to one host (default {FetchConfig.host_delay})")
+    p.add_argument("--backoff", type=float, default=FetchConfig.backoff, metavar="SECONDS",
+                   help=f"first retry wait, doubled each retry (default {FetchConfig.backoff})")
+    p.add_argument("--timeout", type=float, default=FetchConfig.read_timeout, metavar="SECONDS",
+                   help=f"read timeout per request (default {FetchConfig.read_timeout})")
+    return p
+
+
+def parse_shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    m = re.fullmatch(r"(\d+)/(\d+)", value.strip())
+    if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
+        raise ValueError(f"--shard wants I/N with 1 <= I <= N, got {value!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    try:
+        shard = parse_shard(args.shard)
+    except ValueError as e:
+        p.error(str(e))
+    if args.concurrency < 1:
+        p.error("--concurrency must be at least 1")
+    vendors_dir = args.vendors or default_vendors()
+    if not vendors_dir.is_dir():
+        p.error(f"no vendors folder at {vendors_dir}")
+    targets, problems = load_targets(vendors_dir)
+    for problem in problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+    if args.vendor:
+        known = {t.vendor for t in targets}
+        unknown = sorted(set(args.vendor) - known)
+        if unknown:
+            p.error(f"no valid record with watched policies for: {', '.join(unknown)}")
+        targets = [t for t in targets if t.vendor in set(args.vendor)]
+    if shard:
+        targets = [t for t in targets if in_shard(t, *shard)]
+    store = open_store(args.store or default_store())
+    config = FetchConfig(host_delay=args.host_delay, backoff=args.backoff, read_timeout=args.timeout,
+                         policy=AddressPolicy(allow_private=args.allow_private))
+    try:
+        with store.lock(args.lock_timeout):
+            for note in store.recover():
+                print(f"recovered: {note}", file=sys.stderr)
+            with HttpClient(config) as client:
+                watcher = Watcher(store, client, accept_shrink=args.accept_shrink)
+                outcomes = run(watcher, targets, args.concurrency, args.reextract)
+    except LockBusy as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_LOCKED
+    summary = summarise(outcomes)
+    if args.json:
+        print(json.dumps(summary, sort_keys=True, ensure_ascii=False))
+    else:
+        print_summary(summary)
+    return EXIT_FAILED if summary["failed"] else EXIT_OK
+
+
+def run(watcher: Watcher, targets: list[Target], concurrency: int, reextract: bool = False) -> list[Outcome]:
+    """Check `targets`: hosts in parallel, the documents of one host one after the other."""
+    progress = Progress(len(targets))
+    by_host: dict[str, list[Target]] = defaultdict(list)
+    for t in targets:
+        by_host[(urlsplit(t.url).hostname or "").lower()].append(t)
+
+    def one_host(host_targets: list[Target]) -> list[Outcome]:
+        results = []
+        for t in host_targets:
+            outcome = watcher.reextract(t) if reextract else watcher.check(t)
+            label = outcome.failure or outcome.result
+            progress.step(t.key, label + (" (technical update)" if outcome.technical else ""))
+            results.append(outcome)
+        return results
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        futures = [pool.submit(one_host, ts) for _, ts in sorted(by_host.items())]
+        outcomes = [o for f in futures for o in f.result()]  # a bug in one check is raised here
+    return sorted(outcomes, key=lambda o: (o.target.vendor, o.target.doc))
+
+
+def summarise(outcomes: list[Outcome]) -> dict:
+    summary = {"checked": len(outcomes), "changed": [], "unchanged": [], "failed": []}
+    for o in outcomes:
+        summary[o.result].append(o.summary())
+    return summary
+
+
+def print_summary(summary: dict) -> None:
+    print(f"checked {summary['checked']}: {len(summary['changed'])} changed, "
+          f"{len(summary['unchanged'])} unchanged, {len(summary['failed'])} failed")
+    for item in summary["changed"]:
+        kind = "first version" if item.get("initial") else "technical update" if item.get("technical") else \
+            f"+{item.get('added', 0)} -{item.get('removed', 0)} words"
+        print(f"  changed  {item['vendor']}/{item['document']}: {kind}")
+    for item in summary["failed"]:
+        print(f"  FAILED   {item['vendor']}/{item['document']}: {item['failure']}: {item['message']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
