@@ -76,7 +76,7 @@ class PartialDate:
 def parse(value: str) -> PartialDate:
     if not isinstance(value, str):
         raise DateError(f"expected a date string, got {type(value).__name__}")
-    m = _PATTERN.match(value)
+    m = _PATTERN.fullmatch(value)
     if not m:
         raise DateError(f"{value!r} is not an EDTF date (YYYY, YYYY-MM, YYYY-MM-DD; X for digits not given)")
     y, mo, d, q = m.group("y"), m.group("m"), m.group("d"), m.group("q") or ""
@@ -87,12 +87,14 @@ def parse(value: str) -> PartialDate:
         if known:
             span = 10 ** (4 - len(known))
             year_lo, year_hi = int(known) * span, int(known) * span + span - 1
+            if year_lo < 1000:
+                raise DateError(f"{value!r}: years before 1000 are not supported")
         else:
             year_lo = year_hi = None
     else:
         year_lo = year_hi = int(y)
-        if year_lo == 0:
-            raise DateError(f"{value!r}: year 0000 is not a real year")
+        if year_lo < 1000:
+            raise DateError(f"{value!r}: years before 1000 are not supported")
     month = day = None
     if mo is not None and mo != "XX":
         if "X" in mo:

@@ -42,9 +42,21 @@ def schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
+def _whole_string_pattern(validator, pattern, instance, schema_):
+    """JSON Schema's `pattern` as the schema means it: Python's `$` also matches before a final newline,
+    which would let `"amazon\\n"` pass as a slug."""
+    if not validator.is_type(instance, "string"):
+        return
+    if not re.search(pattern, instance) or (pattern.endswith("$") and instance.endswith("\n")):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _whole_string_pattern})
+
+
 @functools.cache
-def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(schema())
+def _validator():
+    return _Validator(schema())
 
 
 @functools.cache
@@ -152,7 +164,19 @@ def _type_name(value) -> str:
             bool: "true/false", type(None): "empty value"}.get(type(value), type(value).__name__)
 
 
+def _years_as_text(data) -> None:
+    """`published: 2024` is a number in YAML; as a date field it can only mean the year, so read it as text."""
+    for p, value in list(_walk(data, ())):
+        if p and p[-1] in _DATE_KEYS and isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
+            parent = data
+            for part in p[:-1]:
+                parent = parent[part]
+            if isinstance(parent, dict):
+                parent[p[-1]] = str(value)
+
+
 def _check_record(data: dict, path: Path, out: _Collector) -> None:
+    _years_as_text(data)
     version = data.get("schema_version")
     if isinstance(version, int) and not isinstance(version, bool) and version != SCHEMA_VERSION:
         if version < SCHEMA_VERSION:
@@ -201,7 +225,8 @@ def _schema_error(error: jsonschema.ValidationError, out: _Collector) -> None:
         return
     if v == "enum":
         options = ", ".join(str(x) for x in error.validator_value)
-        out.add(path, f"{inst!r} is not one of: {options}", value_line=True)
+        shown = json.dumps(inst, ensure_ascii=False) if not isinstance(inst, str) else repr(inst)
+        out.add(path, f"{shown} is not one of: {options}", value_line=True)
         return
     if v == "pattern":
         out.add(path, _pattern_message(error.validator_value, inst), value_line=True)
@@ -238,10 +263,10 @@ def _pattern_message(pattern: str, value) -> str:
     if "[0-9X]{4}" in pattern:
         return (f"{value!r} is not a date in EDTF notation (YYYY, YYYY-MM or YYYY-MM-DD; write X for digits "
                 f"the source does not give, e.g. XXXX-05-31)")
-    if "a-z0-9" in pattern:
-        return f"{value!r} is not a valid id: use lowercase letters, digits and single hyphens"
     if "[a-z]{2,3}" in pattern:
         return f"{value!r} is not a language tag (e.g. en, zh, zh-Hant)"
+    if "a-z0-9" in pattern:
+        return f"{value!r} is not a valid id: use lowercase letters, digits and single hyphens"
     return f"{value!r} does not match {pattern}"
 
 
@@ -336,8 +361,8 @@ def _check_semantics(data: dict, path: Path, out: _Collector) -> None:
                 else:
                     seen[iid] = i
 
-    source_ids = {s.get("id") for _, s in _items(data, "sources")}
-    claim_ids = {c.get("id") for _, c in _items(data, "claims")}
+    source_ids = {s.get("id") for _, s in _items(data, "sources") if isinstance(s.get("id"), str)}
+    claim_ids = {c.get("id") for _, c in _items(data, "claims") if isinstance(c.get("id"), str)}
 
     # every URL is a real http(s) URL with a host
     _walk_urls(data, (), out)
@@ -350,7 +375,7 @@ def _check_semantics(data: dict, path: Path, out: _Collector) -> None:
     for p, cit in _walk_citations(data, ()):
         sid = cit.get("source")
         if isinstance(sid, str) and sid not in source_ids:
-            hint = difflib.get_close_matches(sid, [s for s in source_ids if isinstance(s, str)], n=1)
+            hint = difflib.get_close_matches(sid, sorted(source_ids), n=1)
             extra = f" (did you mean {hint[0]!r}?)" if hint else ""
             out.add(p + ("source",), f"no source with id {sid!r} in this record's sources{extra}", value_line=True)
 

@@ -78,6 +78,12 @@ def decode(raw: bytes) -> tuple[str | None, Problem | None]:
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         return None, Problem(line, f"not UTF-8: byte 0x{raw[e.start]:02x} cannot be decoded (save the file as UTF-8)")
+    # YAML treats NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR as line breaks: they would change the text
+    # silently and shift every line number after them.
+    m = re.search("[\u0085\u2028\u2029]", text)
+    if m:
+        line = text[: m.start()].count("\n") + 1
+        return None, Problem(line, f"contains the line-break character U+{ord(m.group()):04X}: use a normal line break")
     return text, None
 
 
@@ -121,11 +127,18 @@ def load(raw: bytes) -> Loaded:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
+        if e.context_mark is not None and "end of stream" in (e.problem or ""):
+            mark = e.context_mark  # an unclosed quote or bracket: point where it opened, not at the end
         line = _line(mark) if mark else 1
         what = " ".join(x for x in (e.context, e.problem) if x) or "invalid YAML"
         out.problems.append(Problem(line, f"YAML syntax error: {what}"))
         return out
-    except yaml.YAMLError as e:  # e.g. a reader error on a forbidden character
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow in a file
+        line = text[: e.position].count("\n") + 1
+        out.problems.append(Problem(line, f"contains the control character U+{e.character:04X}" if isinstance(e.character, int)
+                                    else "contains a character YAML does not allow"))
+        return out
+    except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         out.problems.append(Problem(_line(mark) if mark else 1, f"YAML error: {str(e).splitlines()[0]}"))
         return out
@@ -165,8 +178,14 @@ def _build(node, path: Path_, out: Loaded):
     return result
 
 
+_UNPRINTABLE = re.compile("[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
 def format_path(path: Path_) -> str:
+    """`claims[0].sources`; characters that could disguise a key are shown as \\uXXXX."""
     text = ""
     for part in path:
+        if not isinstance(part, int):
+            part = _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(part))
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
