@@ -97,12 +97,12 @@ def extract(html: str, select: str | None = None, remove: str | None = None) -> 
         raise SelectorMiss(f"invalid CSS selector: {e}") from None
     if roots is not None:
         for root in roots:
-            _drop(root, _is_hidden, total=None)
+            _drop(root, _is_hidden, sizes=None)
         return clean_text("\n\n".join(render(root) for root in roots))
-    total = _text_size(body)
-    _drop(body, _is_hidden, total)
-    _drop(body, _is_chrome, total)
-    return clean_text(render(_content_root(body)))
+    sizes = _text_sizes(body)
+    _drop(body, _is_hidden, sizes)
+    _drop(body, _is_chrome, sizes)
+    return clean_text(render(_content_root(body, _text_sizes(body))))
 
 
 def _top_level(tags: list[Tag]) -> list[Tag]:
@@ -111,17 +111,32 @@ def _top_level(tags: list[Tag]) -> list[Tag]:
     return [t for t in tags if not any(id(p) in chosen for p in t.parents)]
 
 
-def _text_size(tag: Tag) -> int:
-    return sum(len("".join(s.split())) for s in tag.find_all(string=True))
+def _text_sizes(root: Tag) -> dict[int, int]:
+    """Characters of text (whitespace not counted) under every element, by id(element), computed in one
+    bottom-up pass: asking each element separately is quadratic on deeply nested pages."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Tag, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            sizes[id(node)] = sum(sizes.get(id(c), 0) if isinstance(c, Tag) else
+                                  len("".join(c.split())) if type(c) is NavigableString else 0
+                                  for c in node.contents)
+        else:
+            stack.append((node, True))
+            stack.extend((c, False) for c in node.contents if isinstance(c, Tag))
+    return sizes
 
 
-def _drop(root: Tag, rule, total: int | None) -> None:
+def _drop(root: Tag, rule, sizes: dict[int, int] | None) -> None:
     """Remove every element under `root` that `rule` picks, unless it holds more than GUARD_SHARE of
-    `total` characters of text (then the rule is wrong about this page: keep it)."""
+    the page's text (then the rule is wrong about this page: keep it)."""
+    total = sizes.get(id(root), 0) if sizes else 0
     for tag in root.find_all(True):
-        if tag.decomposed or not rule(tag):
+        # decompose() marks the removed subtree; its elements are still in the list we iterate
+        if tag.__dict__.get("_decomposed") or not rule(tag):
             continue
-        if total and _text_size(tag) > GUARD_SHARE * total:
+        if total and sizes.get(id(tag), 0) > GUARD_SHARE * total:
             continue
         tag.decompose()
 
@@ -149,15 +164,15 @@ def _is_chrome(tag: Tag) -> bool:
     return any(_CONSENT.search(n) for n in names if n)
 
 
-def _content_root(body: Tag) -> Tag:
+def _content_root(body: Tag, sizes: dict[int, int]) -> Tag:
     """Step 3 of the module docstring: descend from <body> into the child that holds CONTENT_SHARE of
     the text, as long as everything beside it looks like site chrome. On the way, blocks beside the
     content that carry a copyright line are dropped even where the descent stops: that is the footer."""
-    total = _text_size(body)
+    total = sizes.get(id(body), 0)
     node = body
     while total:
-        kids = [c for c in node.find_all(True, recursive=False) if _text_size(c)]
-        bulk = next((c for c in kids if _text_size(c) >= CONTENT_SHARE * total), None)
+        kids = [c for c in node.find_all(True, recursive=False) if sizes.get(id(c))]
+        bulk = next((c for c in kids if sizes[id(c)] >= CONTENT_SHARE * total), None)
         if bulk is None:
             break
         others = [c for c in kids if c is not bulk]
@@ -165,15 +180,15 @@ def _content_root(body: Tag) -> Tag:
             others.remove(footer)
             footer.decompose()
         loose_text = any(type(x) is NavigableString and x.strip() for x in node.contents)
-        if loose_text or not all(_mostly_links(c) for c in others):
+        if loose_text or not all(_mostly_links(c, sizes) for c in others):
             break
         node = bulk
     return node
 
 
-def _mostly_links(tag: Tag) -> bool:
+def _mostly_links(tag: Tag, sizes: dict[int, int]) -> bool:
     """Menus and link lists."""
-    return sum(_text_size(a) for a in tag.find_all("a")) >= LINK_SHARE * _text_size(tag)
+    return sum(sizes.get(id(a), 0) for a in tag.find_all("a")) >= LINK_SHARE * sizes.get(id(tag), 0)
 
 
 def _has_copyright(tag: Tag) -> bool:
@@ -182,76 +197,115 @@ def _has_copyright(tag: Tag) -> bool:
 
 def render(root: Tag) -> str:
     """Markdown-like text of `root` (not yet normalised)."""
-    out: list[str] = []
+    out = _Writer()
     _render_into(root, out)
-    return "".join(out)
+    return out.result()
 
 
-def _render_into(root: Tag, out: list[str]) -> None:
+class _Writer:
+    """Collects text; line breaks requested between blocks don't pile up (two nested blocks ending
+    together still make one paragraph break), and a block's marker (`## `, `- `) is written only if
+    some text follows it."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+        self.breaks = 0
+        self.marker = ""
+
+    def text(self, s: str) -> None:
+        if self.breaks or self.marker:
+            if not s.strip():
+                return  # spaces at the start of a line are nothing
+            if self.parts:
+                self.parts.append("\n" * self.breaks)
+            self.parts.append(self.marker)
+            self.breaks, self.marker = 0, ""
+            s = s.lstrip()
+        self.parts.append(s)
+
+    def block(self, breaks: int, marker: str = "") -> None:
+        self.breaks = max(self.breaks, breaks)
+        self.marker = marker
+
+    def line_break(self) -> None:
+        self.breaks = min(self.breaks + 1, 2)
+
+    def result(self) -> str:
+        return "".join(self.parts)
+
+
+class _Close:
+    """Breaks to request when an element's children are done (queued on the walk's stack)."""
+    __slots__ = ("breaks",)
+
+    def __init__(self, breaks: int):
+        self.breaks = breaks
+
+
+def _render_into(root: Tag, out: _Writer) -> None:
     # Iterative walk: real pages nest deeper than Python's recursion limit allows.
     stack: list = [root]
+    numbers: dict[int, str] = {}  # id(li) -> "3. " for items of ordered lists
     while stack:
         node = stack.pop()
         if isinstance(node, _Close):
-            out.append(node.text)
+            out.block(node.breaks)
             continue
         if isinstance(node, NavigableString):
             if type(node) is NavigableString or node.__class__.__name__ == "CData":
-                out.append(re.sub(r"\s+", " ", str(node)))
+                out.text(re.sub(r"\s+", " ", str(node)))
             continue
         if not isinstance(node, Tag):
             continue
         name = node.name
         if name == "br":
-            out.append("\n")
-            continue
-        if name == "tr":
+            out.line_break()
+        elif name == "tr":
             cells = [_cell_text(c) for c in node.find_all(["td", "th"], recursive=False)]
             if any(cells):
-                out.append("\n| " + " | ".join(cells) + " |\n")
-            continue
-        if name in INLINE:
+                out.block(1)
+                out.text("| " + " | ".join(cells) + " |")
+                out.block(1)
+        elif name in INLINE:
             stack.extend(reversed(node.contents))
-            continue
-        if name == "pre":
-            out.append("\n\n" + "\n".join(node.get_text().splitlines()) + "\n\n")
-            continue
-        prefix = "\n"
-        if name in HEADINGS:
-            prefix = "\n\n" + "#" * HEADINGS[name] + " "
-        elif name == "li":
-            prefix = "\n" + _list_marker(node)
-        elif name in PARAGRAPHS:
-            prefix = "\n\n"
-        out.append(prefix)
-        stack.append(_Close("\n\n" if name in PARAGRAPHS or name in HEADINGS else "\n"))
-        stack.extend(reversed(node.contents))
+        elif name == "pre":
+            out.block(2)
+            for line in node.get_text().splitlines():
+                out.text(line)
+                out.block(1)
+            out.block(2)
+        else:
+            paragraph = name in PARAGRAPHS or name in HEADINGS
+            if name in ("ul", "ol") and node.parent is not None and node.parent.name == "li":
+                paragraph = False  # a nested list continues its item's list
+            if name in HEADINGS:
+                out.block(2, "#" * HEADINGS[name] + " ")
+            elif name == "li":
+                out.block(1, numbers.get(id(node), "- "))
+            else:
+                out.block(2 if paragraph else 1)
+            if name == "ol":
+                numbers.update(_numbers(node))
+            stack.append(_Close(2 if paragraph else 1))
+            stack.extend(reversed(node.contents))
 
 
-class _Close:
-    """Text to emit when an element's children are done (queued on the walk's stack)."""
-    __slots__ = ("text",)
-
-    def __init__(self, text: str):
-        self.text = text
-
-
-def _list_marker(li: Tag) -> str:
-    parent = li.parent
-    if parent is None or parent.name != "ol":
-        return "- "
+def _numbers(ol: Tag) -> dict[int, str]:
     try:
-        start = int(parent.get("start", 1))
+        n = int(ol.get("start", 1))
     except ValueError:
-        start = 1
-    position = sum(1 for s in li.find_previous_siblings("li"))
-    return f"{start + position}. "
+        n = 1
+    out = {}
+    for li in ol.find_all("li", recursive=False):
+        out[id(li)] = f"{n}. "
+        n += 1
+    return out
 
 
 def _cell_text(cell: Tag) -> str:
-    parts: list[str] = []
-    _render_into(cell, parts)
-    return re.sub(r"\s+", " ", "".join(parts)).strip()
+    out = _Writer()
+    _render_into(cell, out)
+    return re.sub(r"\s+", " ", out.result()).strip()
 
 
 def extract_title(html: str) -> str | None:

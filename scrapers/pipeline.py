@@ -18,34 +18,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scrapers import classify
-from scrapers.decode import DecodeError, decode_html
 from scrapers.diff import counts, word_diff
 from scrapers.extract import EXTRACTOR_VERSION, SelectorMiss, extract
-from scrapers.failures import (BOT_CHALLENGE, DECODE, EMPTY_EXTRACTION, HTTP_STATUS, LOGIN_OR_HOME,
-                               SELECTOR_MISS, SUSPICIOUS_SHRINK, Failure)
+from scrapers.failures import EMPTY_EXTRACTION, SELECTOR_MISS, SUSPICIOUS_SHRINK, Failure
 from scrapers.fsio import utc_now
 from scrapers.http import HttpClient
 from scrapers.normalise import comparison_key, count_words, text_hash
+from scrapers.page import MIN_WORDS, Page, Target, fetch_page, page_text
 from scrapers.store import Store, event_id
 
-MIN_WORDS = 20
 SHRINK_RATIO = 0.5
 SHRINK_CONFIRMATIONS = 3
-
-
-@dataclass(frozen=True)
-class Target:
-    vendor: str
-    doc: str
-    url: str
-    select: str | None = None
-    remove: str | None = None
-    render: str | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.vendor}/{self.doc}"
 
 
 @dataclass
@@ -69,22 +52,12 @@ class Outcome:
         return item
 
 
-@dataclass
-class _Page:
-    html: str
-    final_url: str
-    http_status: int
-    encoding: str
-    etag: str | None = None
-    last_modified: str | None = None
-
-
 class Watcher:
     def __init__(self, store: Store, client: HttpClient, renderer=None, accept_shrink: bool = False,
                  now=utc_now):
         self.store = store
         self.client = client
-        self.renderer = renderer  # scrapers.browser.Renderer, created on first need by the caller
+        self.renderer = renderer  # scrapers.browser.Renderer, created on first need
         self.accept_shrink = accept_shrink
         self.now = now
 
@@ -127,24 +100,21 @@ class Watcher:
 
     # --- steps -----------------------------------------------------------------------------------
 
+    def _renderer(self):
+        if self.renderer is None:
+            from scrapers.browser import Renderer
+            self.renderer = Renderer(self.client.config.policy)
+        return self.renderer
+
     def _check(self, target: Target, current: dict | None, unresolved: Failure | None, status: dict,
                checked_at: str) -> Outcome:
         use_validators = current is not None and not unresolved
-        page = self._fetch(target, status if use_validators else {})
+        page = fetch_page(self.client, target, status if use_validators else {}, self._renderer)
         if page is None:  # 304 Not Modified
             status.update(http_status=304, final_url=target.url, pending_shrink=None)
             return Outcome(target, "unchanged")
         status.update(http_status=page.http_status, final_url=page.final_url)
-        try:
-            text = extract(page.html, target.select, target.remove)
-        except SelectorMiss as e:
-            _raise_if_not_document(page, target, count_words(extract(page.html)))
-            raise Failure(SELECTOR_MISS, str(e), page.http_status, page.final_url) from None
-        words = count_words(text)
-        _raise_if_not_document(page, target, words)
-        if words < MIN_WORDS:
-            raise Failure(EMPTY_EXTRACTION, f"only {words} words extracted; the page may be built by "
-                          "JavaScript (render: browser) or need a `select`", page.http_status, page.final_url)
+        text, words = page_text(page, target)
         old_text = self.store.version_text(target.vendor, target.doc, current["new_hash"]) if current else None
         if old_text is not None and comparison_key(old_text) == comparison_key(text):
             status.update(etag=page.etag, last_modified=page.last_modified, pending_shrink=None)
@@ -160,31 +130,7 @@ class Watcher:
         status.update(etag=page.etag, last_modified=page.last_modified, pending_shrink=None)
         return Outcome(target, "changed", event=event)
 
-    def _fetch(self, target: Target, validators: dict) -> _Page | None:
-        if target.render == "browser":
-            self.client.check_url(target.url)  # robots.txt and scheme, as for any fetch
-            if self.renderer is None:
-                from scrapers.browser import Renderer
-                self.renderer = Renderer(self.client.config.policy)
-            rendered = self.renderer.render(target.url)
-            page = _Page(rendered.html, rendered.final_url, rendered.status, "utf-8")
-            _raise_for_status(page, target)
-            return page
-        response = self.client.get(target.url, validators.get("etag"), validators.get("last_modified"))
-        if response.not_modified:
-            if not validators:
-                raise Failure(HTTP_STATUS, "HTTP 304 to a request without validators", 304, response.final_url)
-            return None
-        try:
-            decoded = decode_html(response.body, response.content_type)
-        except DecodeError as e:
-            raise Failure(DECODE, str(e), response.status, response.final_url) from None
-        page = _Page(decoded.text, response.final_url, response.status, decoded.encoding,
-                     response.headers.get("etag"), response.headers.get("last-modified"))
-        _raise_for_status(page, target)
-        return page
-
-    def _shrink_gate(self, text: str, words: int, old_words: int, status: dict, page: _Page) -> str | None:
+    def _shrink_gate(self, text: str, words: int, old_words: int, status: dict, page: Page) -> str | None:
         if words >= SHRINK_RATIO * old_words:
             return None
         new_hash = text_hash(text)
@@ -221,13 +167,13 @@ class Watcher:
                                f"record's selectors, gives {count_words(text)} words")
         if text == self.store.version_text(target.vendor, target.doc, current["new_hash"]):
             return [], None  # nothing to update (the selectors' effect is nil on this page)
-        page = _Page(html, current.get("final_url") or target.url, current.get("http_status") or 200,
+        page = Page(html, current.get("final_url") or target.url, current.get("http_status") or 200,
                      current.get("encoding") or "utf-8")
         event = self._record(target, page, text, current, time, technical=True, raw=current["raw"],
                              reason="re-extracted the stored raw HTML with new selectors or a new extractor")
         return [event], None
 
-    def _record(self, target: Target, page: _Page, text: str, current: dict | None, time: str,
+    def _record(self, target: Target, page: Page, text: str, current: dict | None, time: str,
                 technical: bool, reason: str | None, raw: str | None = None) -> dict:
         new_hash = text_hash(text)
         old_text = self.store.version_text(target.vendor, target.doc, current["new_hash"]) if current else None
@@ -244,21 +190,3 @@ class Watcher:
         }
         return self.store.append_event(target.vendor, target.doc, event, text)
 
-
-def _raise_for_status(page: _Page, target: Target) -> None:
-    if 200 <= page.http_status < 300:
-        return
-    # An error page is never the document, whatever its length: look for bot-wall marks in it.
-    challenge = classify.challenge_reason(page.html, 0) if page.http_status in (403, 429, 503) else None
-    if challenge:
-        raise Failure(BOT_CHALLENGE, f"HTTP {page.http_status}: {challenge}", page.http_status, page.final_url)
-    raise Failure(HTTP_STATUS, f"HTTP {page.http_status}", page.http_status, page.final_url)
-
-
-def _raise_if_not_document(page: _Page, target: Target, words: int) -> None:
-    reason = classify.challenge_reason(page.html, words)
-    if reason:
-        raise Failure(BOT_CHALLENGE, reason, page.http_status, page.final_url)
-    reason = classify.login_or_home_reason(target.url, page.final_url, page.html, words)
-    if reason:
-        raise Failure(LOGIN_OR_HOME, reason, page.http_status, page.final_url)

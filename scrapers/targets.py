@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from scrapers.pipeline import Target
+from scrapers.page import Target
 
 
 def load_targets(vendors_dir: Path) -> tuple[list[Target], list[str]]:

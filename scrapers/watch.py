@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 from scrapers.fsio import LockBusy
 from scrapers.http import FetchConfig, HttpClient
 from scrapers.netguard import AddressPolicy
-from scrapers.pipeline import Outcome, Target, Watcher
+from scrapers.page import Target
+from scrapers.pipeline import Outcome, Watcher
 from scrapers.progress import Progress
 from scrapers.store import open_store
 from scrapers.targets import in_shard, load_targets

@@ -1,0 +1,1 @@
+"""Helpers for the watcher's tests: a local HTTP server and fixture vendor records."""
