@@ -39,12 +39,12 @@ def item_text(event: dict, lang: str = "en") -> str:
 
 
 def rss(events: list[dict], *, title: str, description: str, site_url: str, feed_path: str,
-        limit: int, lang: str = "en") -> bytes:
+        limit: int, lang: str = "en", link_prefix: str = "") -> bytes:
     base = site_url.rstrip("/") + "/"
     rss_el = ET.Element("rss", {"version": "2.0", "xmlns:atom": "http://www.w3.org/2005/Atom"})
     channel = ET.SubElement(rss_el, "channel")
     ET.SubElement(channel, "title").text = xml_clean(title)
-    ET.SubElement(channel, "link").text = base
+    ET.SubElement(channel, "link").text = base + link_prefix
     ET.SubElement(channel, "description").text = xml_clean(description)
     ET.SubElement(channel, "language").text = "zh-cn" if lang == "zh" else "en"
     ET.SubElement(channel, "atom:link", {"href": base + feed_path, "rel": "self", "type": "application/rss+xml"})
@@ -54,7 +54,7 @@ def rss(events: list[dict], *, title: str, description: str, site_url: str, feed
     for event in events[:limit]:
         item = ET.SubElement(channel, "item")
         ET.SubElement(item, "title").text = xml_clean(event["title"][lang])
-        ET.SubElement(item, "link").text = base + event["link"]
+        ET.SubElement(item, "link").text = base + link_prefix + event["link"]
         ET.SubElement(item, "guid", {"isPermaLink": "false"}).text = event["id"]
         ET.SubElement(item, "pubDate").text = _rfc822(event["sort_date"])
         ET.SubElement(item, "category").text = event["type"]

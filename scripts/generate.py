@@ -45,6 +45,7 @@ def _now() -> dt.datetime:
 
 
 def _doc_rows(record: dict, store, lang: str) -> list[dict]:
+    from scripts.i18n import t
     rows = []
     for p in record.get("policies", []):
         status = store.status(record["id"], p["id"]) if store else None
@@ -61,7 +62,6 @@ def _doc_rows(record: dict, store, lang: str) -> list[dict]:
             if last_ok and _now() - dt.datetime.fromisoformat(last_ok.replace("Z", "+00:00")) > STALE_AFTER:
                 state = "stale"
         text = {"unchecked": "not_yet_checked", "failed": "failed", "ok": "ok", "stale": "stale"}[state]
-        from scripts.i18n import t
         state_text = t(text, lang)
         if state == "failed":
             state_text += f" ({status.get('failure')})"
@@ -97,55 +97,82 @@ def _compare_row(record: dict, observed: dict, lang: str) -> dict:
 
 
 def build_pages(recs: list[dict], store, config: dict, vendors_dir: Path) -> dict[str, str]:
-    """All generated files as {path relative to site_src: content}."""
-    out: dict[str, str] = {}
-    lang = "en"
-    site_url = config["site_url"]
+    """All generated files as {path relative to site_src: content}: the English tree at the root, the
+    Chinese tree under zh/, feeds in both languages, and the (language-neutral) API."""
     change_list = changes.collect(recs, store)
     all_events = ev.policy_events(change_list)
-    rows, incidents, doc_rows = [], [], {}
     for rec in recs:
-        observed = {"docs": _doc_rows(rec, store, lang)}
-        doc_rows[rec["id"]] = observed["docs"]
-        r = pages.Renderer(lang, "../../", config)
-        out[f"vendors/{rec['id']}/index.md"] = pages.vendor_page(rec, r, observed)
-        rows.append(_compare_row(rec, observed, lang))
         all_events += ev.record_events(rec, vendors_dir)
+    all_events = ev.sort_events(all_events)
+    doc_rows_by_lang = {lang: {rec["id"]: _doc_rows(rec, store, lang) for rec in recs} for lang in LANGS}
+    out: dict[str, str] = {}
+    for lang in LANGS:
+        tree = _language_tree(recs, change_list, all_events, doc_rows_by_lang[lang], config, lang)
+        prefix = "" if lang == "en" else f"{lang}/"
+        out.update({prefix + path: content for path, content in tree.items()})
+    out.update(api.build(recs, all_events, change_list, doc_rows_by_lang["en"], config["site_url"]))
+    return out
+
+
+LANGS = ("en", "zh")
+
+
+def _language_tree(recs, change_list, all_events, doc_rows, config, lang) -> dict[str, str]:
+    out: dict[str, str] = {}
+    rows, incidents = [], []
+    for rec in recs:
+        observed = {"docs": doc_rows[rec["id"]]}
+        out[f"vendors/{rec['id']}/index.md"] = pages.vendor_page(rec, pages.Renderer(lang, 2, config), observed)
+        rows.append(_compare_row(rec, observed, lang))
         for inc in rec.get("incidents", []):
             incidents.append((pages.incident_sort_key(rec, inc), {**inc, "vendor_id": rec["id"], "vendor_name": rec["name"]}))
-    all_events = ev.sort_events(all_events)
     incidents.sort(key=lambda x: x[0], reverse=True)
-    r = pages.Renderer(lang, "../", config)
+    r = pages.Renderer(lang, 1, config)
     out["vendors/index.md"] = r.render("vendors_index.md.j2", rows=[pages._Defaults(x) for x in rows])
     out["incidents/index.md"] = r.render("incidents.md.j2", items=[pages._Defaults(i) for _, i in incidents])
     out["changes/index.md"] = r.render("changes.md.j2", items=[
         pages._Defaults({**c, "label": changes.doc_label(c["policy"], lang)}) for c in change_list])
-    r = pages.Renderer(lang, "../../", config)
+    r = pages.Renderer(lang, 2, config)
     for c in change_list:
         out[f"changes/{c['slug']}/index.md"] = pages.change_page(c, r)
-    r = pages.Renderer(lang, "", config)
     counts = {"vendors": len(recs), "incidents": len(incidents),
               "claims": sum(len(x.get("claims", [])) for x in recs),
               "docs": sum(len(x.get("policies", [])) for x in recs),
               "sources": sum(len(x.get("sources", [])) for x in recs)}
     home_events = [{"date_text": e["date_text"][lang], "link": e["link"], "title": e["title"][lang]} for e in all_events[:10]]
-    out["index.md"] = r.render("home.md.j2", counts=counts, events=home_events)
-    out.update(_feeds(recs, all_events, site_url))
-    out.update(api.build(recs, all_events, change_list, doc_rows, site_url))
+    out["index.md"] = pages.Renderer(lang, 0, config).render("home.md.j2", counts=counts, events=home_events)
+    out.update(_feeds(recs, all_events, config["site_url"], lang))
+    if lang != "en":
+        out.update(_translations(lang))
     return out
 
 
-def _feeds(recs: list[dict], all_events: list[dict], site_url: str) -> dict[str, str]:
-    files = {"feed.xml": feeds.rss(all_events, title="ERP Watch: all events",
-                                   description="Policy changes, default settings, incidents and vendor responses "
-                                               "recorded by ERP Watch.",
-                                   site_url=site_url, feed_path="feed.xml", limit=feeds.MAX_ITEMS_ALL).decode("utf-8")}
+def _translations(lang: str) -> dict[str, str]:
+    """Hand-written pages in another language (site_src/translations/<lang>/), and the styles they need."""
+    files = {}
+    folder = SITE_SRC / "translations" / lang
+    for path in sorted(folder.rglob("*.md")):
+        files[str(path.relative_to(folder))] = path.read_text(encoding="utf-8")
+    return files
+
+
+def _feeds(recs: list[dict], all_events: list[dict], site_url: str, lang: str) -> dict[str, str]:
+    prefix = "" if lang == "en" else f"{lang}/"
+    zh = lang == "zh"
+    files = {"feed.xml": feeds.rss(all_events, title="ERP Watch:全部动态" if zh else "ERP Watch: all events",
+                                   description=("ERP Watch 记录的政策变更、默认设置、事件与服务商回应。" if zh else
+                                                "Policy changes, default settings, incidents and vendor responses "
+                                                "recorded by ERP Watch."),
+                                   site_url=site_url, feed_path=prefix + "feed.xml", limit=feeds.MAX_ITEMS_ALL,
+                                   lang=lang, link_prefix=prefix).decode("utf-8")}
     for rec in recs:
         mine = [e for e in all_events if e["vendor"] == rec["id"]]
         path = f"vendors/{rec['id']}/feed.xml"
-        files[path] = feeds.rss(mine, title=f"ERP Watch: {rec['name']}",
-                                description=f"Events recorded by ERP Watch about {rec['name']}.",
-                                site_url=site_url, feed_path=path, limit=feeds.MAX_ITEMS_VENDOR).decode("utf-8")
+        files[path] = feeds.rss(mine, title=f"ERP Watch:{rec['name']}" if zh else f"ERP Watch: {rec['name']}",
+                                description=(f"ERP Watch 记录的 {rec['name']} 相关动态。" if zh else
+                                             f"Events recorded by ERP Watch about {rec['name']}."),
+                                site_url=site_url, feed_path=prefix + path, limit=feeds.MAX_ITEMS_VENDOR,
+                                lang=lang, link_prefix=prefix).decode("utf-8")
     return files
 
 

@@ -19,7 +19,22 @@ from scripts import generate, records  # noqa: E402
 log = logging.getLogger("mkdocs.erpwatch")
 
 
+def _teach_segmenter() -> None:
+    """Keep vendors' Chinese names and key report names whole in the Chinese search index (the search
+    plugin segments Chinese text with jieba when it is installed)."""
+    try:
+        import jieba
+    except ImportError:
+        return
+    recs, _ = records.load_vendors()
+    words = {n for r in recs for n in r.get("names", {}).get("zh", [])}
+    words |= {info["zh"] for info in records.sp_api().get("reports", {}).values() if info.get("zh")}
+    for word in sorted(words):
+        jieba.add_word(word, freq=100000)
+
+
 def on_pre_build(config, **kwargs):
+    _teach_segmenter()
     try:
         written, deleted = generate.generate(site_src=Path(config["docs_dir"]))
     except generate.RecordsInvalid as e:

@@ -33,10 +33,13 @@ def _env() -> jinja2.Environment:
 class Renderer:
     """Holds the language and the page's position so templates can link and translate."""
 
-    def __init__(self, lang: str, root: str, config: dict):
+    def __init__(self, lang: str, depth: int, config: dict):
+        """`depth`: how many folders below its language's root the page is (vendors/x/index.md: 2)."""
         self.lang = lang
-        self.root = root  # relative path from the page to the site root
         self.config = config
+        self.lang_prefix = "" if lang == "en" else f"{lang}/"
+        self.base = "../" * depth  # from the page to its language's root (the Chinese tree is under zh/)
+        self.root = "../" * (depth + (0 if lang == "en" else 1))  # from the page to the site root
 
     def T(self, key: str) -> str:
         return i18n.t(key, self.lang)
@@ -59,7 +62,8 @@ class Renderer:
 
     def render(self, template: str, **context) -> str:
         tpl = _env().get_template(template)
-        return tpl.render(R=self, T=self.T, root=self.root, lang=self.lang, **context)
+        return tpl.render(R=self, T=self.T, root=self.root, base=self.base, lang=self.lang,
+                          lang_prefix=self.lang_prefix, **context)
 
 
 def _citation_html(renderer: Renderer, record: dict, citations, with_quotes: bool) -> Markup:
@@ -130,7 +134,7 @@ def change_page(c: dict, renderer: Renderer) -> str:
     repo = renderer.config["repo_url"].rstrip("/")
     return renderer.render("change.md.j2", c=_Defaults({**c, "label": label}), heading=heading,
                            title_meta=_meta_title(heading), diff=changes.diff_html(c["change"].get("diff") or []),
-                           raw_url=f"{repo}/blob/main/snapshots/{c['change']['raw']}", lang_prefix="")
+                           raw_url=f"{repo}/blob/main/snapshots/{c['change']['raw']}")
 
 
 def _meta_title(text: str) -> str:

@@ -143,7 +143,8 @@ def test_strict_build_of_real_records(tmp_path):
         alts = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select(
             'link[rel="alternate"][type="application/rss+xml"]')
         targets = {(page.parent / a["href"]).resolve() for a in alts}
-        assert (site / "feed.xml").resolve() in targets, page
+        in_zh = page.relative_to(site).parts[0] == "zh"
+        assert (site / ("zh/feed.xml" if in_zh else "feed.xml")).resolve() in targets, page
         if page.parent.parent.name == "vendors":
             assert (page.parent / "feed.xml").resolve() in targets, page
         assert all(t.is_file() for t in targets), page
@@ -226,3 +227,39 @@ def test_html_in_every_text_field_is_rendered_as_text(tmp_path):
     title = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").title.get_text()
     assert "<script>alert(1)</script>" in title
     json.dumps(title)
+
+
+def test_chinese_tree_mirrors_english_and_prefers_chinese_text(tmp_path):
+    files = _pages(tmp_path, record())
+    en_pages = {p for p in files if p.endswith(".md") and not p.startswith("zh/")}
+    zh_pages = {p[3:] for p in files if p.endswith(".md") and p.startswith("zh/")}
+    assert en_pages <= zh_pages  # every generated English page has a Chinese counterpart
+    assert {"methodology.md", "contributing.md", "data-api.md"} <= zh_pages  # translations of hand-written pages
+    zh = _text(files["zh/vendors/example-tools/index.md"])
+    assert "数据保留 90 天。" in zh and "Keeps data 90 days." not in zh  # Chinese text when the record has it
+    assert "Keeps data 30 days. (英文原文)" in zh  # otherwise the text it has, marked as such
+    assert "5月31日(年份未知)" in zh and "各来源对此默认值说法不一" in zh
+    assert "默认 关闭 · 适用于: 新注册用户" in zh
+    en = _text(files["vendors/example-tools/index.md"])
+    assert "示例工具" in en and "示例工具" in zh  # Chinese names shown in both languages
+    # links inside the Chinese tree stay in it; API links go to the shared root
+    zh_page = files["zh/vendors/example-tools/index.md"]
+    assert 'href="../../../api/v1/vendors/example-tools.json"' in zh_page
+    assert 'vendor_feed: "zh/vendors/example-tools/feed.xml"' in zh_page
+
+
+def test_language_switch_keeps_the_page(tmp_path):
+    build_site(tmp_path, write_records(tmp_path / "vendors", record()))
+    site = tmp_path / "site"
+    for rel in ["index.html", "vendors/index.html", "vendors/example-tools/index.html", "incidents/index.html",
+                "methodology/index.html", "data-api/index.html"]:
+        for lang_dir, other in (("", "zh/"), ("zh/", "")):
+            page = site / lang_dir / rel
+            soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+            link = soup.select_one(f'a.md-select__link[hreflang="{"zh" if other else "en"}"]')
+            target = (page.parent / link["href"]).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            assert target == (site / other / rel).resolve(), (page, link["href"])
+    assert BeautifulSoup((site / "zh/index.html").read_text(encoding="utf-8"), "html.parser").html["lang"] == "zh"
+    assert BeautifulSoup((site / "index.html").read_text(encoding="utf-8"), "html.parser").html["lang"] == "en"
