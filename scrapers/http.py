@@ -195,8 +195,8 @@ class HttpClient:
             else:
                 return Robots()  # too many redirects: the RFC treats that as "unavailable"
         except Failure as f:
-            if f.kind == PRIVATE_ADDRESS:
-                raise
+            if f.kind in (PRIVATE_ADDRESS, NETWORK, TIMEOUT):
+                raise  # the host itself is unreachable (or refused): that is the document's failure too
             return Robots.unreachable(f"robots.txt could not be read ({f.message}); "
                                       "RFC 9309 says to assume everything is disallowed")
         if 200 <= r.status < 300:
