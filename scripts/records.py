@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "vendors" / "schema.json"
 SP_API_PATH = ROOT / "reference" / "sp-api.yaml"
 SCHEMA_VERSION = 1
+MAX_PROBLEMS = 200  # per file
 SCHEMA_LINE = "# yaml-language-server: $schema=./schema.json"
 
 # Bidirectional overrides can make text read differently from what it is; C0/C1 controls have no place
@@ -104,6 +105,9 @@ class _Collector:
             if text not in seen:
                 seen.add(text)
                 out.append(text)
+        if len(out) > MAX_PROBLEMS:  # a file this broken needs fixing at the top first
+            rest = len(out) - MAX_PROBLEMS
+            out = out[:MAX_PROBLEMS] + [f"{out[MAX_PROBLEMS].split(': ', 1)[0]}: ... and {rest} more problem(s)"]
         return out
 
 
@@ -200,11 +204,10 @@ def _schema_error(error: jsonschema.ValidationError, out: _Collector) -> None:
         return
     if v == "additionalProperties":
         allowed = set(error.schema.get("properties", {}))
-        for key in inst:
-            if key not in allowed:
-                hint = difflib.get_close_matches(key, allowed, n=1)
-                extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-                out.add(path + (key,), f"unknown field {key!r}{extra}")
+        for n, key in enumerate(k for k in inst if k not in allowed):
+            hint = difflib.get_close_matches(key, allowed, n=1) if n < 50 else []  # suggestions cost time
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            out.add(path + (key,), f"unknown field {key!r}{extra}")
         return
     if v == "required":
         missing = re.match(r"'(.*)' is a required property", error.message)

