@@ -11,7 +11,7 @@ Default extraction (no `select`), in order:
    aria-hidden, inline display:none / visibility:hidden) and consent banners (known consent-manager ids
    and classes such as cookie-banner, onetrust, didomi) and "skip to content" links. A guard keeps any such element that holds more
    than half of the page's text: a page that wraps everything in a <form> or shows its policy in a
-   dialog still has its policy extracted;
+   dialog still has its policy extracted (a menu, being mostly links, goes even when it is the larger);
 3. narrow to the content: starting at <body>, step into the child that holds at least 80% of the
    text as long as everything beside it is mostly link text (menus, link lists); blocks beside it that
    carry a copyright line are footers and are dropped wherever the descent stops. Site chrome written
@@ -130,14 +130,14 @@ def _text_sizes(root: Tag) -> dict[int, int]:
 
 def _drop(root: Tag, rule, sizes: dict[int, int] | None) -> None:
     """Remove every element under `root` that `rule` picks, unless it holds more than GUARD_SHARE of
-    the page's text (then the rule is wrong about this page: keep it)."""
+    the page's text and is not a link list (then the rule is wrong about this page: keep it)."""
     total = sizes.get(id(root), 0) if sizes else 0
     for tag in root.find_all(True):
         # decompose() marks the removed subtree; its elements are still in the list we iterate
         if tag.__dict__.get("_decomposed") or not rule(tag):
             continue
-        if total and sizes.get(id(tag), 0) > GUARD_SHARE * total:
-            continue
+        if total and sizes.get(id(tag), 0) > GUARD_SHARE * total and not _mostly_links(tag, sizes):
+            continue  # a menu stays chrome even when it outweighs a short article
         tag.decompose()
 
 
