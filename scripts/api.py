@@ -39,7 +39,18 @@ def _current_defaults(rec: dict) -> list[dict]:
     return out
 
 
-def build(recs: list[dict], events: list[dict], changes: list[dict], doc_rows: dict, site_url: str) -> dict[str, str]:
+def _quote_checks(info: dict, kind: str, item: str, base: str) -> list[dict]:
+    out = []
+    for path, q in sorted(info.items()):
+        if q["kind"] == kind and q["item"] == item:
+            st = q["status"]
+            out.append({"policy": q["policy"], "quote": q["quote"], "state": st.state, "since": st.since,
+                        "change": f"{base}changes/{st.change_slug}/" if st.change_slug else None})
+    return out
+
+
+def build(recs: list[dict], events: list[dict], changes: list[dict], doc_rows: dict, site_url: str,
+          quote_info: dict | None = None) -> dict[str, str]:
     """All API files as {path relative to site_src: content}."""
     base = site_url.rstrip("/") + "/"
     files: dict[str, str] = {}
@@ -57,7 +68,8 @@ def build(recs: list[dict], events: list[dict], changes: list[dict], doc_rows: d
         summaries.append(summary)
         derived = {
             "current_defaults": summary["current_defaults"],
-            "claims": [{"id": c["id"], "topic": c["topic"], "status": "ended" if c.get("ended") else "current"}
+            "claims": [{"id": c["id"], "topic": c["topic"], "status": "ended" if c.get("ended") else "current",
+                        "quote_checks": _quote_checks((quote_info or {}).get(vid, {}), "claim", c["id"], base)}
                        for c in rec.get("claims", [])],
             "policies": [{"id": r["id"], "url": r["url"], "state": r["state"], "last_checked": r["checked"],
                           "changes": [{"id": c["change"]["id"], "time": c["change"]["time"],
@@ -125,7 +137,12 @@ def openapi(site_url: str) -> dict:
             "type": "object", "required": ["current_defaults", "claims", "policies", "events", "links"],
             "properties": {"current_defaults": defaults, "links": links,
                            "events": {"type": "array", "items": {"type": "string"}},
-                           "claims": {"type": "array", "items": {"type": "object", "required": ["id", "topic", "status"]}},
+                           "claims": {"type": "array", "items": {
+                               "type": "object", "required": ["id", "topic", "status", "quote_checks"],
+                               "properties": {"quote_checks": {"type": "array", "items": {
+                                   "type": "object", "required": ["policy", "quote", "state", "since", "change"],
+                                   "properties": {"state": {"enum": ["found", "removed", "missing", "unchecked"]},
+                                                  "since": str_or_null, "change": str_or_null}}}}}},
                            "policies": {"type": "array", "items": {"type": "object", "required": ["id", "url", "state", "changes"]}}}}}}
     def ok(schema_name, description):
         return {"200": {"description": description, "content": {"application/json": {

@@ -141,3 +141,30 @@ def policy_events(changes: list[dict]) -> list[dict]:
 def sort_events(events: list[dict]) -> list[dict]:
     """Newest first; ties broken by id so the order is stable across builds."""
     return sorted(events, key=lambda e: (e["sort_date"], e["id"]), reverse=True)
+
+
+def quote_events(record: dict, quote_statuses: dict) -> list[dict]:
+    """A claim's quote vanishing from (or coming back to) a watched policy, at the change that did it."""
+    from scripts.changes import change_slug
+    out = []
+    name = record["name"]
+    for info in quote_statuses.values():
+        if info["kind"] != "claim":
+            continue
+        claim = next(c for c in record["claims"] if c["id"] == info["item"])
+        summary = _both(claim["summary"])
+        for t in info["status"].transitions:
+            ch = t["change"]
+            when = ch["time"][:10]
+            removed = t["kind"] == "removed"
+            out.append(_event(
+                "claim-removed" if removed else "claim-restored", record,
+                f"claim/{claim['id']}/{t['kind']}/{info['policy']}/{ch['id']}", when, dt.date.fromisoformat(when),
+                {"en": f"{name}: a claim's quote is {'no longer' if removed else 'again'} in the watched policy — "
+                       f"{summary['en'][:80]}",
+                 "zh": f"{name}:某条声明的引文{'已不在' if removed else '重新出现在'}被监测的政策中 — {summary['zh'][:60]}"},
+                {"en": (f"The quoted passage “{info['quote'][:200]}” " +
+                        ("was removed from or altered in" if removed else "is back in") + " the watched policy."),
+                 "zh": f"引文“{info['quote'][:200]}”" + ("已从被监测的政策中删除或被修改。" if removed else "重新出现在被监测的政策中。")},
+                f"changes/{change_slug(record['id'], info['policy'], ch['id'])}/"))
+    return [e for e in out if e is not None]

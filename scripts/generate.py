@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from scripts import api, changes, feeds, pages, records
+from scripts import api, changes, feeds, pages, quotes, records
 from scripts import events as ev
 from scripts.derive import observed_store, toggle_state
 from scripts.text import pick
@@ -66,7 +66,11 @@ def _doc_rows(record: dict, store, lang: str) -> list[dict]:
         if state == "failed":
             state_text += f" ({status.get('failure')})"
         last = doc_changes[-1] if doc_changes else None
+        history = [{"date": c["time"][:10], "time": c["time"], "slug": changes.change_slug(record["id"], p["id"], c["id"]),
+                    "added": c["added"], "removed": c["removed"]} for c in reversed(doc_changes)]
+        first = next((c for c in (store.changes(record["id"], p["id"]) if store else []) if c.get("initial")), None)
         rows.append({**p, "title": p.get("title"), "checked": checked, "state": state, "state_text": state_text,
+                     "history": history, "first_recorded": first["time"][:10] if first else None,
                      "last_change": {"date": last["time"][:10], "slug": changes.change_slug(record["id"], p["id"], last["id"])}
                      if last else None})
     return rows
@@ -101,27 +105,29 @@ def build_pages(recs: list[dict], store, config: dict, vendors_dir: Path) -> dic
     Chinese tree under zh/, feeds in both languages, and the (language-neutral) API."""
     change_list = changes.collect(recs, store)
     all_events = ev.policy_events(change_list)
+    quote_info = {rec["id"]: quotes.statuses(rec, store) for rec in recs}
     for rec in recs:
-        all_events += ev.record_events(rec, vendors_dir)
+        all_events += ev.record_events(rec, vendors_dir) + ev.quote_events(rec, quote_info[rec["id"]])
     all_events = ev.sort_events(all_events)
     doc_rows_by_lang = {lang: {rec["id"]: _doc_rows(rec, store, lang) for rec in recs} for lang in LANGS}
     out: dict[str, str] = {}
     for lang in LANGS:
-        tree = _language_tree(recs, change_list, all_events, doc_rows_by_lang[lang], config, lang)
+        tree = _language_tree(recs, change_list, all_events, doc_rows_by_lang[lang], config, lang, store, quote_info)
         prefix = "" if lang == "en" else f"{lang}/"
         out.update({prefix + path: content for path, content in tree.items()})
-    out.update(api.build(recs, all_events, change_list, doc_rows_by_lang["en"], config["site_url"]))
+    out.update(api.build(recs, all_events, change_list, doc_rows_by_lang["en"], config["site_url"], quote_info))
     return out
 
 
 LANGS = ("en", "zh")
 
 
-def _language_tree(recs, change_list, all_events, doc_rows, config, lang) -> dict[str, str]:
+def _language_tree(recs, change_list, all_events, doc_rows, config, lang, store=None, quote_info=None) -> dict[str, str]:
     out: dict[str, str] = {}
     rows, incidents = [], []
     for rec in recs:
-        observed = {"docs": doc_rows[rec["id"]]}
+        observed = {"docs": doc_rows[rec["id"]], "quotes": (quote_info or {}).get(rec["id"], {}),
+                    "versions": {p["id"]: store.changes(rec["id"], p["id"]) if store else [] for p in rec.get("policies", [])}}
         out[f"vendors/{rec['id']}/index.md"] = pages.vendor_page(rec, pages.Renderer(lang, 2, config), observed)
         rows.append(_compare_row(rec, observed, lang))
         for inc in rec.get("incidents", []):

@@ -158,6 +158,26 @@ STRINGS: dict[str, dict[str, str]] = {
     "raw_snapshot": {"en": "stored raw snapshot", "zh": "存档的原始快照"},
     "what_changed": {"en": "What changed", "zh": "变更内容"},
     "feeds": {"en": "Feeds and data", "zh": "订阅与数据"},
+    "version_history": {"en": "Version history", "zh": "版本历史"},
+    "first_recorded": {"en": "first version recorded", "zh": "首个记录版本"},
+    "quote_found": {"en": "This quote is in the current text of", "zh": "该引文见于当前版本的"},
+    "quote_removed": {"en": "No longer in the current policy since", "zh": "自以下日期起已不在当前政策中:"},
+    "quote_missing": {"en": "This quote was not found in the stored text of", "zh": "在已存档的文本中未找到该引文:"},
+    "see_change": {"en": "see the change", "zh": "查看变更"},
+    "policy_at_date": {"en": "What the watched policies said then", "zh": "当时被监测政策的内容"},
+    "version_of": {"en": "version of", "zh": "版本"},
+    "partial_date_range": {
+        "en": "(the date is known only in part, so every version in effect during that period is listed)",
+        "zh": "(日期只知道一部分,因此列出该期间内有效的所有版本)",
+    },
+    "history_starts": {"en": "The watcher's history starts on", "zh": "监测记录始于"},
+    "history_not_back": {"en": "The watcher's history does not reach back that far; it starts on",
+                         "zh": "监测记录没有追溯到那么早;最早的记录是"},
+    "year_unknown_no_lookup": {
+        "en": "The year of this date is not known, so the policy in effect then cannot be determined.",
+        "zh": "该日期的年份未知,无法确定当时有效的政策版本。",
+    },
+    "no_history": {"en": "No stored versions yet.", "zh": "尚无存档版本。"},
     "our_analysis": {"en": "Our analysis (not Amazon's statement)", "zh": "本站分析(非亚马逊说法)"},
 }
 

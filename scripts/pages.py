@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from scripts import changes, dates, derive, i18n
+from scripts import changes, dates, derive, i18n, quotes
 from scripts.text import detect_lang, esc, md, pick, safe_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -86,14 +86,28 @@ def vendor_page(record: dict, renderer: Renderer, observed: dict) -> str:
     lang = renderer.lang
     names = record.get("names", {})
     other_names = [{"text": n, "lang": code} for code in ("zh", "en") for n in names.get(code, [])]
+    qinfo = observed.get("quotes", {})
+    doc_titles = {p["id"]: str(pick(p.get("title"), lang) or p["url"]) for p in record.get("policies", [])}
+
+    def checks(kind, item):
+        found = []
+        for q in qinfo.values():
+            if q["kind"] == kind and q["item"] == item:
+                st = q["status"]
+                found.append({"state": st.state, "since": st.since, "slug": st.change_slug,
+                              "doc": doc_titles.get(q["policy"], q["policy"]), "quote": q["quote"]})
+        return found
+
+    claims = [{**c, "checks": checks("claim", c["id"])} for c in record.get("claims", [])]
     claims_by_topic = []
     for topic in TOPICS:
-        group = [c for c in record.get("claims", []) if c["topic"] == topic]
+        group = [c for c in claims if c["topic"] == topic]
         if group:
             claims_by_topic.append((topic, group))
     toggles = []
     for tg in record.get("toggles", []):
-        toggles.append({**tg, "controls": tg.get("controls"), "report": tg.get("report"),
+        history = [{**e, "checks": checks("toggle", f"{tg['id']}/{k}")} for k, e in enumerate(tg["history"])]
+        toggles.append({**tg, "history": history, "controls": tg.get("controls"), "report": tg.get("report"),
                         "state": derive.toggle_state(tg)})
     access = []
     for a in record.get("access", []):
@@ -108,10 +122,20 @@ def vendor_page(record: dict, renderer: Renderer, observed: dict) -> str:
             info = derive.report_info(a["report"])
             item.update(report_name=info.get("name", ""), unlocks=info.get("contains"))
         access.append(item)
+    repo = renderer.config["repo_url"].rstrip("/")
     incidents = []
     for inc in sorted(record.get("incidents", []), key=lambda i: incident_sort_key(record, i), reverse=True):
+        when = inc.get("occurred") or inc.get("reported")
+        at_date = []
+        for p in record.get("policies", []):
+            found = quotes.versions_at(when, observed.get("versions", {}).get(p["id"], []))
+            at_date.append({"doc": doc_titles[p["id"]], "state": found.state, "partial": found.partial,
+                            "partly_before": found.partly_before, "first_recorded": (found.first_recorded or "")[:10],
+                            "versions": [{"time": v["time"], "url": f"{repo}/blob/main/snapshots/{record['id']}/"
+                                                                   f"{p['id']}/versions/{v['new_hash']}.md"}
+                                         for v in found.versions]})
         incidents.append({**inc, "occurred": inc.get("occurred"), "reported": inc.get("reported"),
-                          "statements": inc.get("statements", []),
+                          "statements": inc.get("statements", []), "when": when, "at_date": at_date,
                           "title_text": str(pick(inc["title"], lang))})
     repo = renderer.config["repo_url"].rstrip("/")
     name = record["name"]
@@ -123,8 +147,27 @@ def vendor_page(record: dict, renderer: Renderer, observed: dict) -> str:
         record_url=f"{repo}/blob/main/vendors/{record['id']}.yaml",
         history_url=f"{repo}/commits/main/vendors/{record['id']}.yaml",
         quotes=lambda cits: _citation_html(renderer, record, cits, True),
+        checks=lambda items: _checks_html(renderer, items),
         cites=lambda cits: _citation_html(renderer, record, cits, False),
     )
+
+
+def _checks_html(renderer: Renderer, items) -> Markup:
+    """Whether a quote is still in the watched policy it comes from."""
+    parts = []
+    for c in items or []:
+        doc = esc(c["doc"])
+        if c["state"] == "found":
+            parts.append(Markup(f'<p class="erp-check erp-check-found">✓ {esc(renderer.T("quote_found"))} <em>{doc}</em>.</p>'))
+        elif c["state"] == "removed":
+            since = esc((c["since"] or "")[:10])
+            link = (Markup(f' (<a href="{renderer.base}changes/{esc(c["slug"])}/">{esc(renderer.T("see_change"))}</a>)')
+                    if c["slug"] else Markup(""))
+            parts.append(Markup(f'<p class="erp-check erp-check-removed">⚠ {esc(renderer.T("quote_removed"))} {since}: '
+                                f'<em>{doc}</em>{link}.</p>'))
+        elif c["state"] == "missing":
+            parts.append(Markup(f'<p class="erp-check erp-check-missing">{esc(renderer.T("quote_missing"))} <em>{doc}</em>.</p>'))
+    return Markup("").join(parts)
 
 
 def change_page(c: dict, renderer: Renderer) -> str:

@@ -80,6 +80,7 @@ class Result:
     record: dict | None = None  # set only when the record is valid
     problems: list[str] = field(default_factory=list)  # "PATH:LINE: message"
     warnings: list[str] = field(default_factory=list)
+    loaded: yamlsafe.Loaded | None = None  # the parsed file, with the line of every key and value
 
 
 class _Collector:
@@ -128,6 +129,7 @@ def check_file(path: Path) -> Result:
         result.problems.append(f"{display}:1: cannot read the file: {e.strerror}")
         return result
     loaded = yamlsafe.load(raw)
+    result.loaded = loaded
     out = _Collector(display, loaded)
     for p in loaded.problems:
         out.items.append((p.line, p.message))

@@ -11,13 +11,33 @@ import os
 import sys
 from pathlib import Path
 
-from scripts import records
+from scripts import quotes, records
+from scripts.derive import observed_store
+from scripts.yamlsafe import format_path
 
 
 def _annotation(line: str, level: str = "error") -> str:
     path, lineno, message = line.split(":", 2)
     message = message.strip().replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return f"::{level} file={path},line={lineno}::{message}"
+
+
+def _quote_warnings(results: list[records.Result]) -> None:
+    """A quote from a watched page that the page's current stored text does not contain is a warning, not an
+    error: the page may not have been fetched yet, or may have changed (the site then marks the claim)."""
+    store = observed_store()
+    if store is None:
+        return
+    for r in results:
+        if r.record is None:
+            continue
+        for path, _kind, _item, cit, policy in quotes.checked_citations(r.record):
+            text = store.current_text(r.record["id"], policy)
+            if text is not None and not quotes.quote_in(cit["quote"], text):
+                where = path + ("quote",)
+                line = r.loaded.value_lines.get(where) or r.loaded.line_of(where)
+                r.warnings.append(f"{records.display_path(r.path)}:{line}: {format_path(where)}: quote not found in "
+                                  f"the current stored text of watched policy {policy!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         print("no records found", file=sys.stderr)
         return 1
     results = records.check_paths(files)
+    _quote_warnings(results)
     on_github = os.environ.get("GITHUB_ACTIONS") == "true"
     problems = [line for r in results for line in r.problems]
     for line in problems:
