@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def slow_site(server, tmp_path):
     writes take a measurable time."""
     for i in range(DOCS):
         server.route(f"/doc{i}", handler=lambda r, i=i: Reply(
-            200, policy_page(sentences(400, f"-{i}")), headers={"Content-Type": "text/html"}, delay=0.05))
+            200, policy_page(sentences(150, f"-{i}")), headers={"Content-Type": "text/html"}, delay=0.05))
     vendors = tmp_path / "vendors"
     write_vendor(vendors, "acme-tools", [policy(f"doc-{i}", server.url(f"/doc{i}")) for i in range(DOCS)])
     return vendors, tmp_path / "store"
@@ -65,17 +66,23 @@ def assert_consistent(store_dir: Path, finished: bool) -> None:
 def test_kill_9_mid_run_leaves_a_readable_store_and_the_next_run_recovers(slow_site):
     vendors, store = slow_site
     recorded = []
-    for delay in (0.4, 0.7, 1.0, 1.3):
+    # Kill each run just after it has recorded one more document, a little later each time, so the
+    # kills land in different phases of writing (raw HTML, text, change log, current.md, status).
+    for extra in (0.0, 0.02, 0.05, 0.09):
+        already = count_recorded(store)
         proc = subprocess.Popen(watch_cmd(vendors, store), cwd=REPO, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        time.sleep(delay)
+        deadline = time.monotonic() + 60
+        while count_recorded(store) <= already and proc.poll() is None:
+            assert time.monotonic() < deadline, "the run recorded nothing"
+            time.sleep(0.005)
+        time.sleep(extra)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         assert_consistent(store, finished=False)
-        s = open_store(store)
-        recorded.append(sum(1 for v, d in s.documents() if s.changes(v, d)))
+        recorded.append(count_recorded(store))
     print("documents recorded after each kill:", recorded)
-    assert any(0 < n < DOCS for n in recorded), recorded  # the kills did land in the middle of runs
+    assert 0 < recorded[-1] < DOCS, recorded  # the kills did land in the middle of runs
     result = subprocess.run(watch_cmd(vendors, store), cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
@@ -83,6 +90,11 @@ def test_kill_9_mid_run_leaves_a_readable_store_and_the_next_run_recovers(slow_s
     assert len(summary["changed"]) + len(summary["unchanged"]) == DOCS
     assert_consistent(store, finished=True)
     assert len(open_store(store).documents()) == DOCS
+
+
+def count_recorded(store_dir: Path) -> int:
+    s = open_store(store_dir)
+    return sum(1 for v, d in s.documents() if s.changes(v, d))
 
 
 def make_doc(store_dir: Path, text: str, n: int = 1) -> tuple:
@@ -140,8 +152,12 @@ def test_a_lock_holder_blocks_a_second_writer_but_not_readers(tmp_path):
         pass  # released
 
 
-def test_two_runs_at_once(slow_site):
+def test_two_runs_at_once(slow_site, server):
     vendors, store = slow_site
+    gate = threading.Event()  # the first run stays inside its first request until the test opens it
+    for i in range(DOCS):
+        server.route(f"/doc{i}", handler=lambda r, i=i: gate.wait(60) and Reply(
+            200, policy_page(sentences(150, f"-{i}")), headers={"Content-Type": "text/html"}))
     first = subprocess.Popen(watch_cmd(vendors, store), cwd=REPO, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 20
@@ -153,6 +169,9 @@ def test_two_runs_at_once(slow_site):
     assert "another watch run" in second.stderr and second.stdout == ""
     waiting = subprocess.Popen(watch_cmd(vendors, store, "--lock-timeout", "60"), cwd=REPO,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)  # let it start waiting for the lock
+    assert waiting.poll() is None
+    gate.set()
     out1, _ = first.communicate(timeout=120)
     out2, err2 = waiting.communicate(timeout=120)
     assert first.returncode == 0 and waiting.returncode == 0, err2
