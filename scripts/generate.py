@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from scripts import api, changes, feeds, pages, quotes, records
+from scripts import api, changes, feeds, pages, quotes, records, rubric
 from scripts import events as ev
 from scripts.derive import observed_store, toggle_state
 from scripts.text import pick
@@ -23,7 +23,7 @@ from scripts.text import pick
 ROOT = records.ROOT
 SITE_SRC = ROOT / "site_src"
 # Everything generate owns inside site_src/ (and nothing else: hand-written pages live beside these).
-GENERATED_DIRS = ("vendors", "incidents", "changes", "api", "zh")
+GENERATED_DIRS = ("vendors", "incidents", "changes", "api", "rubric", "zh")
 GENERATED_FILES = ("index.md", "feed.xml")
 STALE_AFTER = dt.timedelta(days=3)
 
@@ -141,6 +141,7 @@ def _language_tree(recs, change_list, all_events, doc_rows, config, lang, store=
     r = pages.Renderer(lang, 2, config)
     for c in change_list:
         out[f"changes/{c['slug']}/index.md"] = pages.change_page(c, r)
+    out["rubric/index.md"] = pages.Renderer(lang, 1, config).render("rubric.md.j2", m=pages._Defaults(rubric.methodology()))
     counts = {"vendors": len(recs), "incidents": len(incidents),
               "claims": sum(len(x.get("claims", [])) for x in recs),
               "docs": sum(len(x.get("policies", [])) for x in recs),

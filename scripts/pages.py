@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from scripts import changes, dates, derive, i18n, quotes
+from scripts import changes, dates, derive, i18n, privilege, quotes, rubric
 from scripts.text import detect_lang, esc, md, pick, safe_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -139,6 +139,7 @@ def vendor_page(record: dict, renderer: Renderer, observed: dict) -> str:
                           "title_text": str(pick(inc["title"], lang))})
     repo = renderer.config["repo_url"].rstrip("/")
     name = record["name"]
+    labels = rubric.methodology()["answer_labels"]
     return renderer.render(
         "vendor.md.j2", r=_Defaults(record), name=name, title_meta=_meta_title(name),
         other_names=other_names, claims_by_topic=[(t, [_Defaults(c) for c in cs]) for t, cs in claims_by_topic],
@@ -147,6 +148,10 @@ def vendor_page(record: dict, renderer: Renderer, observed: dict) -> str:
         record_url=f"{repo}/blob/main/vendors/{record['id']}.yaml",
         history_url=f"{repo}/commits/main/vendors/{record['id']}.yaml",
         quotes=lambda cits: _citation_html(renderer, record, cits, True),
+        evidence=lambda items: _citation_html(renderer, record, items, True),
+        rubric=[_Defaults({**a, "title": q["title"], "label": labels[a["answer"]]})
+                for a, q in zip(rubric.evaluate(record), rubric.load_rubric())],
+        lp=_Defaults(privilege.least_privilege(record)),
         checks=lambda items: _checks_html(renderer, items),
         cites=lambda cits: _citation_html(renderer, record, cits, False),
     )
