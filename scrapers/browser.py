@@ -96,7 +96,8 @@ class Renderer:
             pass  # pages that poll forever: take what is there
         html = page.content()
         if len(html.encode("utf-8")) > self.max_bytes:
-            raise Failure(TOO_LARGE, f"rendered page is over the {self.max_bytes}-byte cap", final_url=page.url)
+            raise Failure(TOO_LARGE, f"rendered page is over the {self.max_bytes}-byte cap",
+                          final_url=page.url)
         rendered = Rendered(html=html, final_url=page.url,
                             status=response.status if response is not None else 200)
         context.close()

@@ -18,26 +18,26 @@ from urllib.parse import urlsplit
 SMALL_PAGE_WORDS = 300   # challenge and login pages are short; policies are not
 LOGIN_PAGE_WORDS = 150
 
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _CHALLENGE_TITLES = re.compile(
     r"just a moment|attention required|access denied|access to this page has been denied|"
     r"security check|are you a robot|are you human|verify you are (a )?human|human verification|"
     r"pardon our interruption|robot or human|checking your browser|ddos[- ]protection|bot protection|"
     r"captcha|please verify|request blocked|you have been blocked|请稍候|安全验证|人机验证|驗證|"
-    r"しばらくお待ちください|アクセスが拒否", re.I)
+    r"しばらくお待ちください|アクセスが拒否", re.IGNORECASE)
 _CHALLENGE_MARKERS = re.compile(
     r"cf-browser-verification|cf_chl_opt|cf-challenge|id=[\"']challenge-(form|running|body)|"
     r"/cdn-cgi/challenge-platform/h/|challenges\.cloudflare\.com/turnstile|"
     r"captcha-delivery\.com|datadome|_incapsula_resource|incapsula incident id|px-captcha|_pxcaptcha|"
     r"perimeterx|/_sec/cp_challenge|sec-if-cpt|errors\.edgesuite\.net|awswafintegration|"
     r"aws-waf-token|sucuri website firewall|sucuri_cloudproxy|g-recaptcha|h-captcha|hcaptcha\.com/1/api",
-    re.I)
+    re.IGNORECASE)
 _LOGIN_PATH = re.compile(
     r"(^|/)(log-?in|log-?on|sign-?in|signin|sso|auth|oauth2?|authorize|authenticate|session|sessions/new|"
-    r"users/sign_in|account/login|accounts/login|cas/login|saml2?)(/|$|\.|\?)", re.I)
-_LOGIN_HOST = re.compile(r"^(login|auth|sso|signin|accounts?|id|identity)\.", re.I)
-_LANGUAGE_ROOT = re.compile(r"^/?([a-z]{2}([-_][a-z]{2,4})?/?)?(index\.(html?|php|aspx?))?$", re.I)
-_PASSWORD_FIELD = re.compile(r"<input[^>]+type\s*=\s*[\"']?password", re.I)
+    r"users/sign_in|account/login|accounts/login|cas/login|saml2?)(/|$|\.|\?)", re.IGNORECASE)
+_LOGIN_HOST = re.compile(r"^(login|auth|sso|signin|accounts?|id|identity)\.", re.IGNORECASE)
+_LANGUAGE_ROOT = re.compile(r"^/?([a-z]{2}([-_][a-z]{2,4})?/?)?(index\.(html?|php|aspx?))?$", re.IGNORECASE)
+_PASSWORD_FIELD = re.compile(r"<input[^>]+type\s*=\s*[\"']?password", re.IGNORECASE)
 
 
 def page_title(html: str) -> str:
@@ -61,9 +61,9 @@ def challenge_reason(html: str, words: int) -> str | None:
 def login_or_home_reason(requested: str, final: str, html: str, words: int) -> str | None:
     """Why the fetch ended on a login page or the home page instead of the document, or None."""
     want, got = urlsplit(requested), urlsplit(final)
-    if _root_like(got.path) and not got.query and not _root_like(want.path):
-        if final.rstrip("/") != requested.rstrip("/"):
-            return f"redirected to the site's home page {final}"
+    if (_root_like(got.path) and not got.query and not _root_like(want.path)
+            and final.rstrip("/") != requested.rstrip("/")):
+        return f"redirected to the site's home page {final}"
     if final != requested:
         if _LOGIN_PATH.search(got.path) and not _LOGIN_PATH.search(want.path):
             return f"redirected to a login page {final}"

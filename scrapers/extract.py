@@ -9,9 +9,10 @@ Default extraction (no `select`), in order:
    not inside article/main/section, as ARIA maps them to banner/contentinfo), <nav>, <aside>, <form>,
    dialogs, ARIA navigation/banner/contentinfo/search/complementary regions, hidden elements (`hidden`,
    aria-hidden, inline display:none / visibility:hidden) and consent banners (known consent-manager ids
-   and classes such as cookie-banner, onetrust, didomi) and "skip to content" links. A guard keeps any such element that holds more
-   than half of the page's text: a page that wraps everything in a <form> or shows its policy in a
-   dialog still has its policy extracted (a menu, being mostly links, goes even when it is the larger);
+   and classes such as cookie-banner, onetrust, didomi) and "skip to content" links. A guard keeps
+   any such element that holds more than half of the page's text unless it is mostly links: a page
+   that wraps everything in a <form> or shows its policy in a dialog still has its policy extracted,
+   while a menu goes even when it outweighs a short article;
 3. narrow to the content: starting at <body>, step into the child that holds at least 80% of the
    text as long as everything beside it is mostly link text (menus, link lists); blocks beside it that
    carry a copyright line are footers and are dropped wherever the descent stops. Site chrome written
@@ -53,8 +54,9 @@ _CONSENT = re.compile(
     r"notification|alert|dialog|layer|manager|law-info)"
     r"|^(cookie|cookies)[-_]?(consent|accept)|^cc[-_](window|banner)$|onetrust|cookiebot|cybotcookiebot|"
     r"didomi|usercentrics|truste|trustarc|qc-cmp|sp_message|osano|iubenda|cookieyes|cky-consent|cmplz|"
-    r"borlabs|klaro|tarteaucitron|axeptio|cookie-law|cookiefirst|termly-consent", re.I)
-_SKIP_LINK = re.compile(r"skip[-_]?(link|button|to|nav|content|main)|skiplink", re.I)  # "Skip to content"
+    r"borlabs|klaro|tarteaucitron|axeptio|cookie-law|cookiefirst|termly-consent", re.IGNORECASE)
+# "Skip to content" links
+_SKIP_LINK = re.compile(r"skip[-_]?(link|button|to|nav|content|main)|skiplink", re.IGNORECASE)
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
 # Elements that flow inside a line; everything else (incl. unknown custom elements) starts a new line, so
 # words in neighbouring blocks never run together.
@@ -66,7 +68,7 @@ PARAGRAPHS = {"p", "ul", "ol", "dl", "table", "blockquote", "pre", "hr", "figure
 _COPYRIGHT = re.compile(
     r"©|&copy;|\(c\)\s*\d{4}|copyright\s+\d{4}|all rights reserved|tous droits réservés|"
     r"alle rechte vorbehalten|todos los derechos reservados|tutti i diritti riservati|版权所有|版權所有|"
-    r"著作権|保留所有权利|保留所有權利", re.I)
+    r"著作権|保留所有权利|保留所有權利", re.IGNORECASE)
 GUARD_SHARE = 0.5
 LINK_SHARE = 0.5
 CONTENT_SHARE = 0.8

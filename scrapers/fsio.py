@@ -16,8 +16,9 @@ import json
 import os
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Self
 
 TEMP_MARK = ".tmp-"
 
@@ -59,7 +60,7 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 class LockBusy(Exception):
@@ -74,7 +75,7 @@ class StoreLock:
         self.timeout = timeout
         self._fd: int | None = None
 
-    def __enter__(self) -> "StoreLock":
+    def __enter__(self) -> Self:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + self.timeout

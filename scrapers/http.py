@@ -24,8 +24,7 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from scrapers import __version__
-from scrapers.failures import (HTTP_STATUS, NETWORK, PRIVATE_ADDRESS, ROBOTS, TIMEOUT, TOO_LARGE,
-                               Failure)
+from scrapers.failures import HTTP_STATUS, NETWORK, PRIVATE_ADDRESS, ROBOTS, TIMEOUT, TOO_LARGE, Failure
 from scrapers.netguard import AddressPolicy, BlockedAddress, pool_classes
 from scrapers.robots import MAX_BYTES as ROBOTS_MAX_BYTES
 from scrapers.robots import Robots

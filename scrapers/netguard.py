@@ -92,7 +92,7 @@ class _GuardedMixin:
                     sock.bind(self.source_address)
                 sock.connect(address)
                 return sock
-            except socket.timeout as e:
+            except TimeoutError as e:
                 sock.close()
                 raise ConnectTimeoutError(self, f"Connection to {self.host} timed out") from e
             except OSError as e:

@@ -29,9 +29,9 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020
 _WORD = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
 # Diff tokens: a word (or CJK character) or one other non-space character, with the whitespace that
 # follows it, so that concatenating the tokens gives the text back.
-_TOKEN = re.compile(rf"(?:[{_CJK}]|[^\W_{_CJK}]+|[^\s]|(?<![^\s])\s+)\s*", re.S)
+_TOKEN = re.compile(rf"(?:[{_CJK}]|[^\W_{_CJK}]+|[^\s]|(?<![^\s])\s+)\s*", re.DOTALL)
 # Markers added by scrapers.extract at the start of a line.
-_LINE_MARKER = re.compile(r"^(?:#{1,6} |- |\d+\. |> )+", re.M)
+_LINE_MARKER = re.compile(r"^(?:#{1,6} |- |\d+\. |> )+", re.MULTILINE)
 
 
 def clean_text(text: str) -> str:

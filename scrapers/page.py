@@ -11,8 +11,15 @@ from dataclasses import dataclass
 from scrapers import classify
 from scrapers.decode import DecodeError, decode_html
 from scrapers.extract import SelectorMiss, extract
-from scrapers.failures import (BOT_CHALLENGE, DECODE, EMPTY_EXTRACTION, HTTP_STATUS, LOGIN_OR_HOME,
-                               SELECTOR_MISS, Failure)
+from scrapers.failures import (
+    BOT_CHALLENGE,
+    DECODE,
+    EMPTY_EXTRACTION,
+    HTTP_STATUS,
+    LOGIN_OR_HOME,
+    SELECTOR_MISS,
+    Failure,
+)
 from scrapers.http import HttpClient
 from scrapers.normalise import count_words
 
@@ -92,7 +99,8 @@ def _raise_for_status(page: Page) -> None:
     # An error page is never the document, whatever its length: look for bot-wall marks in it.
     challenge = classify.challenge_reason(page.html, 0) if page.http_status in (403, 429, 503) else None
     if challenge:
-        raise Failure(BOT_CHALLENGE, f"HTTP {page.http_status}: {challenge}", page.http_status, page.final_url)
+        raise Failure(BOT_CHALLENGE, f"HTTP {page.http_status}: {challenge}", page.http_status,
+                      page.final_url)
     raise Failure(HTTP_STATUS, f"HTTP {page.http_status}", page.http_status, page.final_url)
 
 

@@ -68,9 +68,11 @@ class Watcher:
         previous = self.store.status(target.vendor, target.doc) or {}
         technical, unresolved = self._technical_update(target, checked_at)
         current = self.store.current(target.vendor, target.doc)
+        same_url = previous.get("url") == target.url  # validators belong to the URL that gave them
         status = {"url": target.url, "checked_at": checked_at,
                   "last_success_at": previous.get("last_success_at"),
-                  "etag": previous.get("etag"), "last_modified": previous.get("last_modified"),
+                  "etag": previous.get("etag") if same_url else None,
+                  "last_modified": previous.get("last_modified") if same_url else None,
                   "pending_shrink": previous.get("pending_shrink"), "failure": None, "message": "",
                   "http_status": None, "final_url": None}
         try:
@@ -81,7 +83,8 @@ class Watcher:
             outcome = Outcome(target, "failed", f.kind, f.message)
         else:
             status["last_success_at"] = checked_at
-        status["consecutive_failures"] = (previous.get("consecutive_failures", 0) + 1) if outcome.failure else 0
+        failures = previous.get("consecutive_failures", 0) + 1 if outcome.failure else 0
+        status["consecutive_failures"] = failures
         self.store.write_status(target.vendor, target.doc, status)
         outcome.technical = technical
         return outcome
@@ -115,7 +118,7 @@ class Watcher:
             return Outcome(target, "unchanged")
         status.update(http_status=page.http_status, final_url=page.final_url)
         text, words = page_text(page, target)
-        old_text = self.store.version_text(target.vendor, target.doc, current["new_hash"]) if current else None
+        old_text = self._text_of(target, current)
         if old_text is not None and comparison_key(old_text) == comparison_key(text):
             status.update(etag=page.etag, last_modified=page.last_modified, pending_shrink=None)
             return Outcome(target, "unchanged")
@@ -145,7 +148,11 @@ class Watcher:
                       f"text is seen {SHRINK_CONFIRMATIONS} checks in a row (seen {seen}) or --accept-shrink",
                       page.http_status, page.final_url)
 
-    def _technical_update(self, target: Target, time: str, force: bool = False) -> tuple[list[dict], Failure | None]:
+    def _text_of(self, target: Target, event: dict | None) -> str | None:
+        return self.store.version_text(target.vendor, target.doc, event["new_hash"]) if event else None
+
+    def _technical_update(self, target: Target, time: str,
+                          force: bool = False) -> tuple[list[dict], Failure | None]:
         """Re-extract the current raw HTML when the selectors or the extractor changed (or `force`).
         Returns (technical events written, why re-extraction was impossible or None)."""
         current = self.store.current(target.vendor, target.doc)
@@ -176,11 +183,12 @@ class Watcher:
     def _record(self, target: Target, page: Page, text: str, current: dict | None, time: str,
                 technical: bool, reason: str | None, raw: str | None = None) -> dict:
         new_hash = text_hash(text)
-        old_text = self.store.version_text(target.vendor, target.doc, current["new_hash"]) if current else None
+        old_text = self._text_of(target, current)
         diff = word_diff(old_text, text) if old_text is not None else []
         added, removed = counts(diff) if old_text is not None else (count_words(text), 0)
         event = {
-            "id": event_id(new_hash, time), "time": time, "old_hash": current["new_hash"] if current else None,
+            "id": event_id(new_hash, time), "time": time,
+            "old_hash": current["new_hash"] if current else None,
             "new_hash": new_hash, "diff": diff, "added": added, "removed": removed,
             "raw": raw or self.store.save_raw(target.vendor, target.doc, page.html, time),
             "technical": technical, "initial": current is None, "reason": reason,

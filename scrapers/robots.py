@@ -23,11 +23,11 @@ class Robots:
     reason: str = ""
 
     @classmethod
-    def unreachable(cls, reason: str) -> "Robots":
+    def unreachable(cls, reason: str) -> Robots:
         return cls(disallow_all=True, reason=reason)
 
     @classmethod
-    def parse(cls, text: str, product: str) -> "Robots":
+    def parse(cls, text: str, product: str) -> Robots:
         """Rules for `product` (our user-agent token, matched case-insensitively), else for `*`."""
         groups: list[tuple[list[str], list[tuple[bool, str]], list[float]]] = []
         agents: list[str] = []
@@ -81,4 +81,4 @@ def _matches(pattern: str, path: str) -> bool:
     anchored = pattern.endswith("$")
     body = pattern[:-1] if anchored else pattern
     regex = ".*".join(re.escape(part) for part in body.split("*"))
-    return re.match(regex + ("$" if anchored else ""), path, re.S) is not None
+    return re.match(regex + ("$" if anchored else ""), path, re.DOTALL) is not None

@@ -28,7 +28,7 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
-def open_store(path) -> "Store":
+def open_store(path) -> Store:
     return Store(Path(path))
 
 
@@ -149,7 +149,8 @@ class Store:
         for line in text.splitlines():
             try:
                 event = json.loads(line)
-                out.append(event if isinstance(event, dict) and HASH.match(str(event.get("new_hash"))) else None)
+                valid = isinstance(event, dict) and HASH.match(str(event.get("new_hash")))
+                out.append(event if valid else None)
             except ValueError:
                 out.append(None)
         return out

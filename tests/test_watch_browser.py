@@ -6,6 +6,8 @@ import os
 from dataclasses import replace
 
 import pytest
+from watch_fixtures.pages import FAST, sentences
+from watch_fixtures.server import server2_fixture, server_fixture  # noqa: F401  (pytest fixtures)
 
 from scrapers.browser import CHROMIUM, Renderer
 from scrapers.http import HttpClient
@@ -13,11 +15,10 @@ from scrapers.netguard import AddressPolicy
 from scrapers.page import Target
 from scrapers.pipeline import Watcher
 from scrapers.store import open_store
-from watch_fixtures.pages import FAST, sentences
-from watch_fixtures.server import server, server2  # noqa: F401  (pytest fixtures)
 
-needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                    reason=f"{CHROMIUM} is missing: install Debian's chromium (make browser-deps)")
+needs_chromium = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM),
+    reason=f"{CHROMIUM} is missing: install Debian's chromium (make browser-deps)")
 pytestmark = pytest.mark.browser
 
 PARAS = sentences(10, "js")

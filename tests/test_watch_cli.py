@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from watch_fixtures.pages import policy_page, sentences
+from watch_fixtures.records import policy, write_vendor
+from watch_fixtures.server import server_fixture  # noqa: F401  (pytest fixtures)
 
 from scrapers import check, watch
 from scrapers.page import Target
 from scrapers.targets import in_shard, load_targets
-from watch_fixtures.pages import policy_page, sentences
-from watch_fixtures.records import policy, write_vendor
-from watch_fixtures.server import server  # noqa: F401  (pytest fixture)
 
 FAST = ["--allow-private", "--host-delay", "0", "--backoff", "0.01", "--timeout", "3"]
 REPO = Path(__file__).resolve().parent.parent
@@ -160,6 +160,7 @@ def test_reextract_from_the_command_line(server, site, capsys):
 @pytest.mark.parametrize("module", ["scrapers.watch", "scrapers.check"])
 def test_help(module):
     result = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True,
+                            check=False,
                             cwd=REPO, timeout=60)
     assert result.returncode == 0 and "--allow-private" in result.stdout
 
@@ -178,7 +179,7 @@ def test_check_prints_the_text(server, capsys):
 def test_check_warns_when_two_fetches_differ_and_when_text_is_short(server, capsys):
     counter = iter(range(100))
     from watch_fixtures.server import Reply
-    server.route("/p", handler=lambda r: Reply(200, policy_page(sentences(3) + [f"Visitor number {next(counter)}."]),
+    server.route("/p", handler=lambda r: Reply(200, policy_page(sentences(3) + [f"Visitor {next(counter)}."]),
                                                headers={"Content-Type": "text/html"}))
     code = check.main([server.url("/p"), "--allow-private", "--interval", "0"])
     _, err = capsys.readouterr()

@@ -13,20 +13,21 @@ import time
 from pathlib import Path
 
 import pytest
+from watch_fixtures.pages import policy_page, sentences
+from watch_fixtures.records import policy, write_vendor
+from watch_fixtures.server import Reply, server_fixture  # noqa: F401  (pytest fixtures)
 
 from scrapers.fsio import LockBusy, StoreLock, dumps_line
 from scrapers.normalise import text_hash
 from scrapers.store import open_store
-from watch_fixtures.pages import policy_page, sentences
-from watch_fixtures.records import policy, write_vendor
-from watch_fixtures.server import Reply, server  # noqa: F401  (pytest fixture)
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = 12
 
 
 def watch_cmd(vendors: Path, store: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "scrapers.watch", "--vendors", str(vendors), "--store", str(store), "--json",
+    return [sys.executable, "-m", "scrapers.watch", "--vendors", str(vendors), "--store", str(store),
+            "--json",
             "--allow-private", "--host-delay", "0", "--backoff", "0.01", *extra]
 
 
@@ -58,7 +59,8 @@ def assert_consistent(store_dir: Path, finished: bool) -> None:
             assert len(events) == 1, f"{vendor}/{doc}: {len(events)} events for an unchanged page"
             folder = store_dir / vendor / doc
             assert (folder / "current.md").read_text(encoding="utf-8") == store.current_text(vendor, doc)
-            assert len(list((folder / "versions").iterdir())) == 1 and len(list((folder / "raw").iterdir())) == 1
+            assert len(list((folder / "versions").iterdir())) == 1
+            assert len(list((folder / "raw").iterdir())) == 1
     if finished:
         assert not [p for p in store_dir.rglob("*") if ".tmp-" in p.name]
 
@@ -83,7 +85,8 @@ def test_kill_9_mid_run_leaves_a_readable_store_and_the_next_run_recovers(slow_s
         recorded.append(count_recorded(store))
     print("documents recorded after each kill:", recorded)
     assert 0 < recorded[-1] < DOCS, recorded  # the kills did land in the middle of runs
-    result = subprocess.run(watch_cmd(vendors, store), cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(watch_cmd(vendors, store), cwd=REPO, capture_output=True, text=True, timeout=120,
+                            check=False)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["checked"] == DOCS and summary["failed"] == []
@@ -104,7 +107,8 @@ def make_doc(store_dir: Path, text: str, n: int = 1) -> tuple:
     for i in range(n):
         body = f"{text} version {i}"
         raw = store.save_raw("acme-tools", "privacy", f"<p>{body}</p>", f"2025-01-0{i + 1}T00:00:00Z")
-        event = {"id": f"e{i}", "time": f"2025-01-0{i + 1}T00:00:00Z", "old_hash": events[-1]["new_hash"] if events else None,
+        event = {"id": f"e{i}", "time": f"2025-01-0{i + 1}T00:00:00Z",
+                 "old_hash": events[-1]["new_hash"] if events else None,
                  "new_hash": text_hash(body), "diff": [], "added": 1, "removed": 0, "raw": raw,
                  "technical": False, "initial": i == 0}
         events.append(store.append_event("acme-tools", "privacy", event, body))
@@ -144,9 +148,8 @@ def test_recovery_of_each_crash_point(tmp_path):
 def test_a_lock_holder_blocks_a_second_writer_but_not_readers(tmp_path):
     make_doc(tmp_path, "Policy text")
     with StoreLock(tmp_path):
-        with pytest.raises(LockBusy, match=f"pid {os.getpid()}"):
-            with StoreLock(tmp_path, timeout=0.2):
-                pass
+        with pytest.raises(LockBusy, match=f"pid {os.getpid()}"), StoreLock(tmp_path, timeout=0.2):
+            pass
         assert open_store(tmp_path).current_text("acme-tools", "privacy") == "Policy text version 0"
     with StoreLock(tmp_path, timeout=0):
         pass  # released
@@ -164,7 +167,8 @@ def test_two_runs_at_once(slow_site, server):
     while not (store / ".lock").exists() or not (store / ".lock").read_text():
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    second = subprocess.run(watch_cmd(vendors, store), cwd=REPO, capture_output=True, text=True, timeout=60)
+    second = subprocess.run(watch_cmd(vendors, store), cwd=REPO, capture_output=True, text=True, timeout=60,
+                            check=False)
     assert second.returncode == 3
     assert "another watch run" in second.stderr and second.stdout == ""
     waiting = subprocess.Popen(watch_cmd(vendors, store, "--lock-timeout", "60"), cwd=REPO,

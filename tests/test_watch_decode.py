@@ -7,12 +7,12 @@ from __future__ import annotations
 import codecs
 
 import pytest
+from watch_fixtures.pages import FAST
+from watch_fixtures.server import server_fixture  # noqa: F401  (pytest fixtures)
 
 from scrapers.decode import DecodeError, canonical, decode_html
 from scrapers.http import HttpClient
 from scrapers.page import Target, fetch_page, page_text
-from watch_fixtures.pages import FAST
-from watch_fixtures.server import server  # noqa: F401  (pytest fixture)
 
 ZH_HANS = ["隐私政策：我们从您连接的亚马逊卖家账户收集订单数据、库存数据和广告报告。",
            "我们只为提供补价和评论请求服务而使用这些数据，保存期限为九十天，期满后删除。",
@@ -31,13 +31,15 @@ FR = ["Politique de confidentialité : nous collectons les données de commande 
 def page(paragraphs: list[str], meta: str | None = None) -> str:
     head = f'<meta charset="{meta}">' if meta else ""
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return f"<!DOCTYPE html><html><head>{head}<title>Policy</title></head><body><main>{body}</main></body></html>"
+    return (f"<!DOCTYPE html><html><head>{head}<title>Policy</title></head>"
+            f"<body><main>{body}</main></body></html>")
 
 
 # (id, paragraphs, encoding of the bytes, Content-Type header, <meta charset>, BOM)
 CASES = [
     ("gbk-header", ZH_HANS, "gbk", "text/html; charset=GBK", None, b""),
-    ("gb2312-label-gbk-bytes", ZH_HANS + ["镕"], "gbk", "text/html; charset=gb2312", None, b""),  # 镕: GBK only
+    # 镕 exists in GBK but not in GB2312: the label gb2312 must still decode it
+    ("gb2312-label-gbk-bytes", ZH_HANS + ["镕"], "gbk", "text/html; charset=gb2312", None, b""),
     ("gb18030-header", ZH_HANS, "gb18030", "text/html; charset=gb18030", None, b""),
     ("gbk-no-charset", ZH_HANS, "gbk", "text/html", None, b""),
     ("gbk-meta-only", ZH_HANS, "gbk", "text/html", "gb2312", b""),
@@ -72,7 +74,7 @@ def test_page_text_is_right_whatever_the_declarations(server, paragraphs, encodi
     server.route("/policy", bom + page(paragraphs, meta).encode(encoding), content_type=content_type)
     with HttpClient(FAST) as client:
         fetched = fetch_page(client, Target("acme", "privacy", server.url("/policy")))
-    text, words = page_text(fetched, Target("acme", "privacy", server.url("/policy")))
+    text, _ = page_text(fetched, Target("acme", "privacy", server.url("/policy")))
     for paragraph in paragraphs:
         assert paragraph in text, f"decoded as {fetched.encoding}"
     assert "\ufffd" not in text and "\ufeff" not in text

@@ -17,7 +17,7 @@ CASES = yaml.safe_load((Path(__file__).parent / "watch_fixtures" / "extract_case
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_extract_case(case):
-    run = lambda: extract(case["html"], case.get("select"), case.get("remove"))  # noqa: E731
+    run = lambda: extract(case["html"], case.get("select"), case.get("remove"))
     if "error" in case:
         assert case["error"] == "selector-miss"
         with pytest.raises(SelectorMiss):

@@ -4,19 +4,20 @@ robots.txt, address checks, politeness."""
 from __future__ import annotations
 
 import gzip
+import itertools
 import threading
 import time
 from dataclasses import replace
 from email.utils import formatdate
 
 import pytest
+from watch_fixtures.pages import FAST
+from watch_fixtures.server import Reply, server2_fixture, server_fixture  # noqa: F401  (pytest fixtures)
 
 from scrapers.failures import Failure
 from scrapers.http import PRODUCT, HttpClient, _retry_after
 from scrapers.netguard import AddressPolicy
 from scrapers.robots import Robots
-from watch_fixtures.pages import FAST
-from watch_fixtures.server import Reply, server, server2  # noqa: F401  (pytest fixtures)
 
 
 def fetch(url, config=FAST, **kw):
@@ -272,7 +273,7 @@ def test_one_request_at_a_time_per_host_with_a_delay(server):
             t.join()
     assert server.max_active == 1
     times = sorted(r.time for r in server.requests_to("/p"))
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.1 + 0.2 - 0.02  # previous response time + the pause
 
 

@@ -19,14 +19,14 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from watch_fixtures.pages import FAST
+from watch_fixtures.server import server_fixture  # noqa: F401  (pytest fixtures)
 
 from scrapers.extract import extract
 from scrapers.http import HttpClient
 from scrapers.page import Target
 from scrapers.pipeline import Watcher
 from scrapers.store import open_store
-from watch_fixtures.pages import FAST
-from watch_fixtures.server import server  # noqa: F401  (pytest fixture)
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus" / "ota-pairs"
@@ -40,7 +40,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)     # images -> alt text
     text = re.sub(r"\]\([^)]*\)", "]", text)                   # links -> their text
     text = re.sub(r"<br\s*/?>", " ", text)
-    text = re.sub(r"^\s*(?:#{1,6}\s|[-*+]\s|\d+\.\s)", "", text, flags=re.M)
+    text = re.sub(r"^\s*(?:#{1,6}\s|[-*+]\s|\d+\.\s)", "", text, flags=re.MULTILINE)
     text = re.sub(r"\\(.)", r"\1", text)                        # Markdown escapes
     text = text.replace("*", "").replace("_", "")             # emphasis (may sit inside words)
     return " ".join(re.findall(r"[^\W_]+", text))

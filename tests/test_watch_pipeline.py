@@ -10,17 +10,17 @@ import socket
 from dataclasses import replace
 
 import pytest
+from watch_fixtures.pages import FAST, policy_page, sentences
+from watch_fixtures.server import Reply, server_fixture  # noqa: F401  (pytest fixtures)
 
 import scrapers.page as page_module
-import scrapers.pipeline as pipeline
+from scrapers import pipeline
 from scrapers.browser import Renderer
 from scrapers.http import HttpClient
 from scrapers.netguard import AddressPolicy
 from scrapers.page import Target
 from scrapers.pipeline import Watcher
 from scrapers.store import open_store
-from watch_fixtures.pages import FAST, policy_page, sentences
-from watch_fixtures.server import Reply, server  # noqa: F401  (pytest fixture)
 
 PARAS = sentences(12)
 
@@ -297,7 +297,7 @@ def test_extractor_upgrade_is_a_technical_update(server, make, monkeypatch):
     w = make()
     w.check(target(server))
     # a new extractor that gives a different text for the same page
-    upgraded = lambda html, s=None, r=None: "Upgraded extraction. " * 30  # noqa: E731
+    upgraded = lambda html, s=None, r=None: "Upgraded extraction. " * 30
     monkeypatch.setattr(pipeline, "EXTRACTOR_VERSION", 99)
     monkeypatch.setattr(pipeline, "extract", upgraded)
     monkeypatch.setattr(page_module, "extract", upgraded)
@@ -345,7 +345,8 @@ def test_store_read_api_and_deterministic_files(server, make):
     for line in (folder / "changes.jsonl").read_text().splitlines():
         assert line == json.dumps(json.loads(line), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     raw_status = (folder / "status.json").read_text()
-    assert raw_status == json.dumps(json.loads(raw_status), sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+    expected = json.dumps(json.loads(raw_status), sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+    assert raw_status == expected
     assert (folder / "current.md").read_text() == store.current_text("acme-tools", "privacy")
 
 

@@ -77,7 +77,7 @@ class LocalServer:
 
     # --- lifecycle -------------------------------------------------------------------------------
 
-    def start(self) -> "LocalServer":
+    def start(self) -> LocalServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -91,7 +91,9 @@ class LocalServer:
 
         self._httpd = ThreadingHTTPServer((self.host, 0), Handler)
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        serve = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                                 daemon=True)
+        serve.start()
         return self
 
     def stop(self) -> None:
@@ -139,15 +141,16 @@ class LocalServer:
                 self.active -= 1
 
 
-@pytest.fixture
-def server():
+# Named fixtures: test modules import `server_fixture` and ask for `server` (no name clash for linters).
+@pytest.fixture(name="server")
+def server_fixture():
     s = LocalServer().start()
     yield s
     s.stop()
 
 
-@pytest.fixture
-def server2():
+@pytest.fixture(name="server2")
+def server2_fixture():
     """A second host (127.0.0.2, also loopback on Linux) for cross-host behaviour."""
     s = LocalServer("127.0.0.2").start()
     yield s
