@@ -4,9 +4,10 @@ Recording such a page as a new version would announce that a policy vanished; th
 failures instead. They look for what such pages have in common, not for particular sites:
 - a challenge page is small and carries the marks of a bot wall (its title, or the scripts and form ids
   of Cloudflare, Akamai, DataDome, PerimeterX, Imperva/Incapsula, AWS WAF, Sucuri, reCAPTCHA/hCaptcha).
-  A long page is never a challenge: real policy pages sometimes embed a captcha in a contact form;
-- a login page is where a redirect ended on a login-like path or host, or a small page with a password
-  field; the home page is a redirect that ended on the site root (or a bare language root such as
+  A long page is never a challenge, and a captcha widget alone marks one only on a page with next to no
+  text: real help pages embed captchas in contact forms;
+- a login page is where a redirect ended on a login-like path or host, or a page with a password field
+  and next to no text (a site-wide login box beside a short article is not a login page); the home page is a redirect that ended on the site root (or a bare language root such as
   /en/) although the document's URL was not the root.
 """
 
@@ -15,8 +16,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-SMALL_PAGE_WORDS = 300   # challenge and login pages are short; policies are not
-LOGIN_PAGE_WORDS = 150
+SMALL_PAGE_WORDS = 300   # challenge pages are short; policies are not
+TINY_PAGE_WORDS = 60     # what is left of a login or captcha page once forms are dropped
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _CHALLENGE_TITLES = re.compile(
@@ -25,13 +26,17 @@ _CHALLENGE_TITLES = re.compile(
     r"pardon our interruption|robot or human|checking your browser|ddos[- ]protection|bot protection|"
     r"captcha|please verify|request blocked|you have been blocked|请稍候|安全验证|人机验证|驗證|"
     r"しばらくお待ちください|アクセスが拒否", re.IGNORECASE)
+# Marks of the bot walls themselves: enough on a small page.
 _CHALLENGE_MARKERS = re.compile(
     r"cf-browser-verification|cf_chl_opt|cf-challenge|id=[\"']challenge-(form|running|body)|"
     r"/cdn-cgi/challenge-platform/h/|challenges\.cloudflare\.com/turnstile|"
     r"captcha-delivery\.com|datadome|_incapsula_resource|incapsula incident id|px-captcha|_pxcaptcha|"
     r"perimeterx|/_sec/cp_challenge|sec-if-cpt|errors\.edgesuite\.net|awswafintegration|"
-    r"aws-waf-token|sucuri website firewall|sucuri_cloudproxy|g-recaptcha|h-captcha|hcaptcha\.com/1/api",
+    r"aws-waf-token|sucuri website firewall|sucuri_cloudproxy",
     re.IGNORECASE)
+# Captcha widgets also sit in ordinary contact forms: they mark a challenge only on a page with
+# next to no text.
+_CAPTCHA_WIDGETS = re.compile(r"g-recaptcha|h-captcha|hcaptcha\.com/1/api|cf-turnstile", re.IGNORECASE)
 _LOGIN_PATH = re.compile(
     r"(^|/)(log-?in|log-?on|sign-?in|signin|sso|auth|oauth2?|authorize|authenticate|session|sessions/new|"
     r"users/sign_in|account/login|accounts/login|cas/login|saml2?)(/|$|\.|\?)", re.IGNORECASE)
@@ -53,6 +58,8 @@ def challenge_reason(html: str, words: int) -> str | None:
     if _CHALLENGE_TITLES.search(title):
         return f"the page is a bot check (title {title!r}, {words} words)"
     marker = _CHALLENGE_MARKERS.search(html)
+    if marker is None and words < TINY_PAGE_WORDS:
+        marker = _CAPTCHA_WIDGETS.search(html)
     if marker:
         return f"the page is a bot check ({marker.group(0)!r} on a {words}-word page)"
     return None
@@ -69,7 +76,7 @@ def login_or_home_reason(requested: str, final: str, html: str, words: int) -> s
             return f"redirected to a login page {final}"
         if _LOGIN_HOST.match(got.hostname or "") and got.hostname != want.hostname:
             return f"redirected to a login page {final}"
-    if words < LOGIN_PAGE_WORDS and _PASSWORD_FIELD.search(html):
+    if words < TINY_PAGE_WORDS and _PASSWORD_FIELD.search(html):
         return f"the page is a login form ({words} words and a password field)"
     return None
 
