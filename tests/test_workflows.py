@@ -323,3 +323,143 @@ def test_each_pre_commit_hook_passes(hook):
         pytest.skip(f"no tracked file matches {hook['id']}")
     done = run([*entry, *files])
     assert done.returncode == 0, f"{hook['id']}: {done.stdout[-3000:]}{done.stderr[-3000:]}"
+
+
+# --- the watch workflow's shell steps, run locally with a fake `gh` and a local git remote ------------
+
+FAKE_GH = """#!/bin/sh
+echo "$*" >> "$FAKE_GH_LOG"
+case "$1 $2" in
+  "pr list") printf '%s\\n' "$FAKE_GH_ANSWER" ;;
+esac
+"""
+
+
+def step_script(job: str, name_part: str) -> tuple[str, dict]:
+    (step,) = [s for j, s in steps(WORKFLOWS["watch.yml"]) if j == job and name_part in s.get("name", s.get("id", ""))]
+    return step["run"], step.get("env", {})
+
+
+def bash(script: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
+    # GitHub runs `run:` scripts with `bash --noprofile --norc -eo pipefail {0}`
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+@pytest.fixture
+def fake_runner(tmp_path):
+    if not shutil.which("git") or not shutil.which("bash"):
+        pytest.skip("needs git and bash")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gh").write_text(FAKE_GH, encoding="utf-8")
+    (bin_dir / "gh").chmod(0o755)
+    temp = tmp_path / "runner-temp"
+    temp.mkdir()
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "RUNNER_TEMP": str(temp),
+           "FAKE_GH_LOG": str(tmp_path / "gh.log"), "FAKE_GH_ANSWER": "", "GH_TOKEN": "not-a-token",
+           "GITHUB_SERVER_URL": "https://github.example.test", "GITHUB_REPOSITORY": "example-org/example-watch",
+           "GITHUB_SHA": "0" * 40, "GITHUB_OUTPUT": str(temp / "output"), "GIT_CONFIG_NOSYSTEM": "1",
+           **{k: str(v) for k, v in WORKFLOWS["watch.yml"]["env"].items()}}
+    return tmp_path, env
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_prepare_step_picks_the_open_pull_requests_store(fake_runner):
+    tmp, env = fake_runner
+    script, _ = step_script("prepare", "base")
+    for answer, ref, head in [("a" * 40, "a" * 40, "a" * 40), ("", "0" * 40, ""),
+                              ("$(touch pwned)\nstore-ref=evil", "0" * 40, "")]:
+        Path(env["GITHUB_OUTPUT"]).write_text("")
+        assert bash(script, tmp, dict(env, FAKE_GH_ANSWER=answer)).returncode == 0
+        out = dict(line.split("=", 1) for line in Path(env["GITHUB_OUTPUT"]).read_text().splitlines())
+        assert out == {"store-ref": ref, "open-head": head}
+    assert not (tmp / "pwned").exists()
+    assert "pr list --repo example-org/example-watch --head watch/observed --base main --state open" in \
+        (tmp / "gh.log").read_text()
+
+
+def test_pull_request_step_pushes_the_branch_and_opens_or_updates_the_pull_request(fake_runner):
+    tmp, env = fake_runner
+    script, _ = step_script("publish", "pull request")
+    remote, work = tmp / "remote.git", tmp / "work"
+    git(tmp, "init", "-q", "--bare", "-b", "main", str(remote))
+    git(tmp, "clone", "-q", str(remote), str(work))
+    (work / "snapshots" / "acme" / "privacy").mkdir(parents=True)
+    (work / "snapshots" / "acme" / "privacy" / "status.json").write_text('{"checked_at": "1"}\n')
+    git(work, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "base")
+    git(work, "add", "-A")
+    git(work, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "store")
+    git(work, "push", "-q", "origin", "main")
+    temp = Path(env["RUNNER_TEMP"])
+    (temp / "pr-title.txt").write_text("Watch: 1 document(s) changed\n")
+    (temp / "pr-body.md").write_text("Observed by the scheduled policy watch.\n")
+
+    # nothing observed differs from main: no push, no pull request
+    done = bash(script, work, dict(env, OPEN_HEAD=""))
+    assert done.returncode == 0 and "Nothing observed differs" in done.stdout
+    assert not (tmp / "gh.log").exists()
+
+    # first observations: branch pushed, pull request created; the store's lock file stays out
+    git(work, "checkout", "-q", "main")
+    git(work, "branch", "-q", "-D", "watch/observed")  # each run starts from a fresh checkout
+    (work / "snapshots" / "acme" / "privacy" / "status.json").write_text('{"checked_at": "2"}\n')
+    (work / "snapshots" / ".lock").write_text("")
+    done = bash(script, work, dict(env, OPEN_HEAD=""))
+    assert done.returncode == 0, done.stderr
+    head = git(remote, "rev-parse", "refs/heads/watch/observed")
+    assert git(remote, "log", "-1", "--format=%s", head) == "Watch: 1 document(s) changed"
+    assert git(remote, "show", f"{head}:snapshots/acme/privacy/status.json") == '{"checked_at": "2"}'
+    assert ".lock" not in git(remote, "ls-tree", "-r", "--name-only", head)
+    log = (tmp / "gh.log").read_text().splitlines()
+    assert log[-1] == (f"pr create --base main --head watch/observed --title Watch: 1 document(s) changed "
+                       f"--body-file {temp}/pr-body.md")
+
+    # the next run, with the pull request open at that head: the branch is replaced, the PR edited
+    git(work, "checkout", "-q", "main")
+    git(work, "branch", "-q", "-D", "watch/observed")
+    (work / "snapshots" / "acme" / "privacy" / "status.json").write_text('{"checked_at": "3"}\n')
+    done = bash(script, work, dict(env, OPEN_HEAD=head, FAKE_GH_ANSWER="7"))
+    assert done.returncode == 0, done.stderr
+    assert git(remote, "rev-parse", "refs/heads/watch/observed") != head
+    assert (tmp / "gh.log").read_text().splitlines()[-1].startswith("pr edit 7 --title Watch: 1 document(s)")
+
+    # someone pushed to the branch meanwhile: the lease refuses to overwrite it
+    git(work, "checkout", "-q", "main")
+    git(work, "branch", "-q", "-D", "watch/observed")
+    (work / "snapshots" / "acme" / "privacy" / "status.json").write_text('{"checked_at": "4"}\n')
+    done = bash(script, work, dict(env, OPEN_HEAD=head, FAKE_GH_ANSWER="7"))
+    assert done.returncode != 0 and "stale info" in done.stderr
+
+
+def test_merge_step_starts_from_the_observed_store_and_overlays_the_shards(fake_runner):
+    tmp, env = fake_runner
+    script, _ = step_script("publish", "Merge the shards")
+    (tmp / "bin" / "python").symlink_to(sys.executable)
+    work = tmp / "work"
+    (work / "snapshots" / "acme" / "stale").mkdir(parents=True)  # main's store, replaced by the observed one
+    observed = work / ".observed" / "snapshots"
+    for doc in ("privacy", "terms"):
+        (observed / "acme" / doc).mkdir(parents=True)
+        (observed / "acme" / doc / "status.json").write_text('{"from": "pull request"}\n')
+    shard = Path(env["RUNNER_TEMP"]) / "shards" / "watch-shard-2"
+    (shard / "store" / "acme" / "privacy").mkdir(parents=True)
+    (shard / "store" / "acme" / "privacy" / "status.json").write_text('{"from": "shard 2"}\n')
+    (shard / "summary.json").write_text(json.dumps({"checked": 1, "changed": [], "failed": [], "shard": "2/4",
+                                                    "unchanged": [{"vendor": "acme", "document": "privacy"}]}))
+    done = bash(script, work, dict(env, PYTHONPATH=str(ROOT), GITHUB_RUN_ID="9"))
+    assert done.returncode == 0, done.stderr
+    assert "::warning::watch shard(s) 1, 3, 4 of 4 produced no results" in done.stdout
+    assert sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file()) == \
+        ["snapshots/acme/privacy/status.json", "snapshots/acme/terms/status.json"]
+    assert (work / "snapshots/acme/privacy/status.json").read_text() == '{"from": "shard 2"}\n'
+    assert (work / "snapshots/acme/terms/status.json").read_text() == '{"from": "pull request"}\n'
+    temp = Path(env["RUNNER_TEMP"])
+    assert json.loads((temp / "summary.json").read_text())["shards"]["missing"] == [1, 3, 4]
+    assert (temp / "pr-title.txt").read_text() == "Watch: no policy changes\n"
+    assert "https://github.example.test/example-org/example-watch/actions/runs/9" in (temp / "pr-body.md").read_text()
