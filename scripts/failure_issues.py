@@ -115,8 +115,13 @@ class GitHub:
     def repo_path(self, path: str) -> str:
         return f"/repos/{self.repo}{path}"
 
-    def request(self, method: str, path_or_url: str, **kwargs) -> requests.Response:
-        """One API call, retried on network errors, 5xx and rate limits; raises GitHubError/Unavailable."""
+    def request(self, method: str, path_or_url: str, once: bool = False, **kwargs) -> requests.Response:
+        """One API call, retried on network errors, 5xx and rate limits; raises GitHubError/Unavailable.
+
+        `once`: for calls that must not be repeated blindly (creating an issue or a comment: GitHub may
+        have done it before failing to answer), network errors and 5xx are not retried; the next run
+        finds the issue by its marker instead of opening a second one. Rate limits are still waited out
+        (a rate-limited request was not carried out)."""
         if method != "GET" and self.dry_run:
             self.log(f"dry run: {method} {path_or_url} {json.dumps(kwargs.get('json'), ensure_ascii=False)}")
             return _fake_response({"number": 0, "labels": []})
@@ -130,6 +135,8 @@ class GitHub:
                 response = self.session.request(method, url, timeout=self.timeout, **kwargs)
             except requests.RequestException as e:
                 problem = f"{method} {url}: {type(e).__name__}: {e}"
+                if once:
+                    raise GitHubUnavailable(f"{problem} (not retried: it may have been carried out)") from None
                 wait = self.backoff * 2 ** (attempt - 1)
             else:
                 if response.status_code < 400:
@@ -139,6 +146,8 @@ class GitHub:
                 if wait is None:
                     if response.status_code < 500:
                         raise GitHubError(problem + _permission_hint(response))
+                    if once:
+                        raise GitHubUnavailable(f"{problem} (not retried: it may have been carried out)")
                     wait = self.backoff * 2 ** (attempt - 1)
                 elif wait > self.max_wait:
                     raise GitHubUnavailable(f"{problem}: rate limited for another {wait:.0f} s "
@@ -173,18 +182,22 @@ class GitHub:
         except GitHubError as e:
             if "HTTP 404" not in str(e):
                 raise
-            self.request("POST", self.repo_path("/labels"),
-                         json={"name": name, "color": color, "description": description})
+            try:
+                self.request("POST", self.repo_path("/labels"),
+                             json={"name": name, "color": color, "description": description})
+            except GitHubError as e:
+                if "HTTP 422" not in str(e):  # 422: made meanwhile (e.g. by a retried request)
+                    raise
 
     def create_issue(self, title: str, body: str, labels: list[str]) -> dict:
-        return self.request("POST", self.repo_path("/issues"),
+        return self.request("POST", self.repo_path("/issues"), once=True,
                             json={"title": title, "body": body, "labels": labels}).json()
 
     def update_issue(self, number: int, **fields) -> dict:
         return self.request("PATCH", self.repo_path(f"/issues/{number}"), json=fields).json()
 
     def comment(self, number: int, body: str) -> None:
-        self.request("POST", self.repo_path(f"/issues/{number}/comments"), json={"body": body})
+        self.request("POST", self.repo_path(f"/issues/{number}/comments"), once=True, json={"body": body})
 
     def add_labels(self, number: int, labels: list[str]) -> None:
         self.request("POST", self.repo_path(f"/issues/{number}/labels"), json={"labels": labels})

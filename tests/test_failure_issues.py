@@ -358,6 +358,17 @@ def test_server_errors_are_retried_with_backoff(github, run):
     assert len(github.open_for(DOC)) == 1
 
 
+def test_creating_an_issue_is_not_retried_blindly(github, run, capsys):
+    """GitHub may have opened the issue before failing to answer: the next run looks before it opens."""
+    github.faults = [(200, {}, []), (404, {}, {"message": "Not Found"}), (201, {}, {}),
+                     (404, {}, {"message": "Not Found"}), (201, {}, {}), (502, {}, {"message": "Bad Gateway"})]
+    assert run(summary(failed={DOC: ("network", "reset")}), "--threshold", "1") == 0
+    assert "not retried: it may have been carried out" in capsys.readouterr().out
+    assert [m for m, p, _ in github.requests].count("POST") == 3 and run.sleeps == []  # 2 labels, 1 issue
+    assert run(summary(failed={DOC: ("network", "reset")}), "--threshold", "1") == 0
+    assert len(github.open_for(DOC)) == 1
+
+
 def test_rate_limits_wait_for_retry_after(github, run):
     github.faults = [(429, {"Retry-After": "7"}, {"message": "Too many requests"}),
                      (403, {"Retry-After": "3"}, {"message": "You have exceeded a secondary rate limit"})]
