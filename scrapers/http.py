@@ -111,6 +111,7 @@ class HttpClient:
         self._session.mount("https://", adapter)
         self._gate = HostGate()
         self._robots: dict[str, Robots] = {}
+        self._unreachable: dict[str, Failure] = {}
         self._robots_lock: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._robots_guard = threading.Lock()
 
@@ -167,8 +168,17 @@ class HttpClient:
         with self._robots_guard:
             lock = self._robots_lock[origin]
         with lock:  # one fetch per origin even when several threads ask at once
+            if origin in self._unreachable:
+                # Don't knock again on a host that could not be reached earlier in this run.
+                f = self._unreachable[origin]
+                raise Failure(f.kind, f"{f.message} (earlier in this run)", final_url=url)
             if origin not in self._robots:
-                self._robots[origin] = self._fetch_robots(origin)
+                try:
+                    self._robots[origin] = self._fetch_robots(origin)
+                except Failure as f:
+                    if f.kind in (NETWORK, TIMEOUT):
+                        self._unreachable[origin] = f
+                    raise
             return self._robots[origin]
 
     def crawl_delay(self, host: str) -> float:
@@ -246,11 +256,11 @@ class HttpClient:
             except BlockedAddress as e:
                 raise Failure(PRIVATE_ADDRESS, str(e), final_url=url) from None
             except (requests.Timeout, urllib3.exceptions.TimeoutError) as e:
-                raise Failure(TIMEOUT, f"{type(e).__name__}: {_short(e)}", final_url=url) from None
+                raise Failure(TIMEOUT, _describe(e), final_url=url) from None
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
                 if isinstance(getattr(e, "__context__", None), BlockedAddress):
                     raise Failure(PRIVATE_ADDRESS, str(e.__context__), final_url=url) from None
-                raise Failure(NETWORK, f"{type(e).__name__}: {_short(e)}", final_url=url) from None
+                raise Failure(NETWORK, _describe(e), final_url=url) from None
         return Response(url=url, final_url=url, status=r.status_code,
                         headers={k.lower(): v for k, v in r.headers.items()}, body=body)
 
@@ -294,6 +304,21 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _short(e: Exception) -> str:
-    text = str(e)
+def _describe(e: BaseException) -> str:
+    """A short reason for a network error: the root cause, not requests' and urllib3's wrappers."""
+    seen, cause = set(), e
+    while cause is not None and id(cause) not in seen:  # requests > MaxRetryError > the cause
+        seen.add(id(cause))
+        if isinstance(cause, urllib3.exceptions.NewConnectionError):  # incl. NameResolutionError
+            return _short(cause._message)
+        if isinstance(cause, (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.ReadTimeoutError)):
+            return _short(f"timed out ({cause})")
+        if isinstance(cause, urllib3.exceptions.SSLError):
+            return _short(f"TLS error: {cause}")
+        inner = getattr(cause, "reason", None)
+        cause = inner if isinstance(inner, BaseException) else (cause.__cause__ or cause.__context__)
+    return _short(f"{type(e).__name__}: {e}")
+
+
+def _short(text: str) -> str:
     return text if len(text) <= 300 else text[:297] + "..."

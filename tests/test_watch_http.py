@@ -289,3 +289,14 @@ def test_different_hosts_are_fetched_in_parallel(server, server2):
             t.join()
         elapsed = time.monotonic() - start
     assert elapsed < 0.9  # sequential would take at least 1.0 s
+
+
+def test_an_unreachable_host_is_not_knocked_on_again_for_each_document(server):
+    server.route("/robots.txt", handler=lambda r: Reply(200, "", delay=1.0))
+    with HttpClient(replace(FAST, read_timeout=0.2, retries=1)) as client:
+        for path in ("/a", "/b"):
+            with pytest.raises(Failure) as info:
+                client.get(server.url(path))
+            assert info.value.kind == "timeout"
+    assert len(server.requests_to("/robots.txt")) == 2  # first document: 1 try + 1 retry; second: none
+    assert "earlier in this run" in info.value.message
