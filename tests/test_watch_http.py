@@ -12,7 +12,7 @@ from email.utils import formatdate
 
 import pytest
 from watch_fixtures.pages import FAST
-from watch_fixtures.server import Reply, server2_fixture, server_fixture  # noqa: F401  (pytest fixtures)
+from watch_fixtures.server import LocalServer, Reply, server2_fixture, server_fixture  # noqa: F401  (pytest fixtures)
 
 from scrapers.failures import Failure
 from scrapers.http import PRODUCT, HttpClient, _retry_after
@@ -176,6 +176,19 @@ def test_redirect_to_a_private_address_is_refused(server, server2):
     f = failure_of(server.url("/p"), replace(FAST, policy=policy))
     assert f.kind == "private-address" and "127.0.0.2" in f.message
     assert len(server.requests_to("/p")) == 1 and server2.log == []
+
+
+def test_redirect_to_127_0_0_1_is_refused(server):
+    internal = LocalServer("127.0.0.1").start()  # same address as `server`, another port: not exempt
+    try:
+        internal.route("/admin", "<p>internal admin page</p>")
+        server.route("/p", status=302, headers={"Location": internal.url("/admin")})
+        policy = AddressPolicy(exempt=frozenset({("127.0.0.1", server.port)}))
+        f = failure_of(server.url("/p"), replace(FAST, policy=policy))
+        assert f.kind == "private-address" and "127.0.0.1" in f.message
+        assert internal.log == []
+    finally:
+        internal.stop()
 
 
 def test_redirect_to_localhost_by_name_is_refused(server, server2):
