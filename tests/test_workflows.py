@@ -30,7 +30,7 @@ VERSION_COMMENT = re.compile(r"uses:\s*(\S+)\s+# v\d+(\.\d+)*\s*$")
 # What each job may write; everything else gets read access at most.
 WRITES = {
     ("deploy.yml", "deploy"): {"pages", "id-token"},
-    ("watch.yml", "publish"): {"contents", "pull-requests", "issues"},
+    ("watch.yml", "publish"): {"contents", "pull-requests", "issues", "actions"},
 }
 BAD_WORKFLOW = """\
 name: bad
@@ -214,7 +214,7 @@ def test_watch_is_scheduled_twice_a_day_and_sharded_consistently():
     assert '--shard "$SHARD/$SHARDS"' in run_scripts(watch, "watch")
     publish = run_scripts(watch, "publish")
     for command in ("python -m scripts.watch_merge merge", "python -m scripts.failure_issues", "gh pr create",
-                    "gh pr edit", "--force-with-lease"):
+                    "gh pr edit", "--force-with-lease", "gh workflow run ci.yml"):
         assert command in publish, command
 
 
@@ -417,8 +417,8 @@ def test_pull_request_step_pushes_the_branch_and_opens_or_updates_the_pull_reque
     assert git(remote, "show", f"{head}:snapshots/acme/privacy/status.json") == '{"checked_at": "2"}'
     assert ".lock" not in git(remote, "ls-tree", "-r", "--name-only", head)
     log = (tmp / "gh.log").read_text().splitlines()
-    assert log[-1] == (f"pr create --base main --head watch/observed --title Watch: 1 document(s) changed "
-                       f"--body-file {temp}/pr-body.md")
+    assert log[-2:] == [(f"pr create --base main --head watch/observed --title Watch: 1 document(s) changed "
+                        f"--body-file {temp}/pr-body.md"), "workflow run ci.yml --ref watch/observed"]
 
     # the next run, with the pull request open at that head: the branch is replaced, the PR edited
     git(work, "checkout", "-q", "main")
@@ -427,7 +427,7 @@ def test_pull_request_step_pushes_the_branch_and_opens_or_updates_the_pull_reque
     done = bash(script, work, dict(env, OPEN_HEAD=head, FAKE_GH_ANSWER="7"))
     assert done.returncode == 0, done.stderr
     assert git(remote, "rev-parse", "refs/heads/watch/observed") != head
-    assert (tmp / "gh.log").read_text().splitlines()[-1].startswith("pr edit 7 --title Watch: 1 document(s)")
+    assert (tmp / "gh.log").read_text().splitlines()[-2].startswith("pr edit 7 --title Watch: 1 document(s)")
 
     # someone pushed to the branch meanwhile: the lease refuses to overwrite it
     git(work, "checkout", "-q", "main")
