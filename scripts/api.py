@@ -41,7 +41,7 @@ def _current_defaults(rec: dict) -> list[dict]:
 
 def _quote_checks(info: dict, kind: str, item: str, base: str) -> list[dict]:
     out = []
-    for path, q in sorted(info.items()):
+    for _path, q in sorted(info.items()):
         if q["kind"] == kind and q["item"] == item:
             st = q["status"]
             out.append({"policy": q["policy"], "quote": q["quote"], "state": st.state, "since": st.since,

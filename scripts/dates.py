@@ -116,7 +116,7 @@ def parse(value: str) -> PartialDate:
 
 
 def today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
+    return dt.datetime.now(dt.UTC).date()
 
 
 def is_future(d: PartialDate, now: dt.date | None = None) -> bool:

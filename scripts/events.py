@@ -64,7 +64,7 @@ def _git_added_date(path: Path) -> dt.date | None:
     lines = [x for x in out.stdout.split() if x]
     if out.returncode != 0 or not lines:
         return None
-    return dt.datetime.fromisoformat(lines[-1]).astimezone(dt.timezone.utc).date()
+    return dt.datetime.fromisoformat(lines[-1]).astimezone(dt.UTC).date()
 
 
 def record_events(record: dict, vendors_dir: Path | None = None) -> list[dict]:

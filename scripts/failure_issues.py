@@ -268,7 +268,7 @@ def load_state(path: Path) -> dict:
     except FileNotFoundError:
         return {"version": STATE_VERSION, "documents": {}}
     except ValueError as e:
-        raise SystemExit(f"error: {path} is not valid JSON ({e}); delete it to start counting afresh")
+        raise SystemExit(f"error: {path} is not valid JSON ({e}); delete it to start counting afresh") from e
     if not isinstance(state, dict) or not isinstance(state.get("documents"), dict):
         raise SystemExit(f"error: {path} is not a failure state file; delete it to start counting afresh")
     return state

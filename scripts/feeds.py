@@ -21,7 +21,7 @@ def xml_clean(text: str) -> str:
 
 
 def _rfc822(day: str) -> str:
-    return format_datetime(dt.datetime.combine(dt.date.fromisoformat(day), dt.time(0, 0), dt.timezone.utc))
+    return format_datetime(dt.datetime.combine(dt.date.fromisoformat(day), dt.time(0, 0), dt.UTC))
 
 
 def item_text(event: dict, lang: str = "en") -> str:

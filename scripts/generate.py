@@ -41,7 +41,7 @@ def site_config() -> dict:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _doc_rows(record: dict, store, lang: str) -> list[dict]:

@@ -40,7 +40,7 @@ def on_pre_build(config, **kwargs):
     except generate.RecordsInvalid as e:
         for line in e.problems:
             print(line, file=sys.stderr)
-        raise Abort(f"{len(e.problems)} problem(s) in the vendor records: the site was not built")
+        raise Abort(f"{len(e.problems)} problem(s) in the vendor records: the site was not built") from None
     log.info("ERP Watch: generated pages (%d written, %d removed)", written, deleted)
 
 

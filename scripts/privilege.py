@@ -128,11 +128,11 @@ def _features(record: dict) -> tuple[dict, dict]:
         item["evidence"] += cite(f"features[{j}]", f.get("sources"))
     for fid, item in assessed.items():
         a = analysis[fid]
-        item.update(name={l: feature_name(fid, l) for l in ("en", "zh")}, roles=list(a["minimum_roles"]),
+        item.update(name={lang: feature_name(fid, lang) for lang in ("en", "zh")}, roles=list(a["minimum_roles"]),
                     reports=list(MINIMUM_REPORTS.get(fid, ())), data=a.get("minimum_data", ""))
     for fid, item in other.items():
         note = (analysis.get(fid) or {}).get("note")
-        item.update(name={l: feature_name(fid, l) for l in ("en", "zh")}, reason={
+        item.update(name={lang: feature_name(fid, lang) for lang in ("en", "zh")}, reason={
             "en": f"ERP Watch's analysis gives no minimum SP-API access for it{f' ({note})' if note else ''}.",
             "zh": "ERP Watch 的分析未给出该功能所需的最低 SP-API 访问权限"
                   + ("(分析说明:广告使用独立的亚马逊广告 API,不在本分析范围内)" if fid == "ppc" else "") + "。"})
@@ -225,7 +225,7 @@ def least_privilege(record: dict) -> dict:
     requested, excess, within, skipped = [], [], [], []
     for i, entry in enumerate(record.get("access") or []):
         path = f"access[{i}]"
-        desc = {"path": path, "api": entry.get("api"), "label": {l: access_label(entry, l) for l in ("en", "zh")}}
+        desc = {"path": path, "api": entry.get("api"), "label": {lang: access_label(entry, lang) for lang in ("en", "zh")}}
         for key in ("role", "report", "data"):
             if key in entry:
                 desc[key] = entry[key]

@@ -136,8 +136,8 @@ def versions_at(raw_date: str | None, versions: list[dict]) -> AtDate:
         return AtDate("year-unknown", first_recorded=first)
     lo, hi = d.lower(), d.upper()
     partial = lo != hi
-    start = dt.datetime.combine(lo, dt.time.min, dt.timezone.utc)
-    end = dt.datetime.combine(hi, dt.time.max, dt.timezone.utc)
+    start = dt.datetime.combine(lo, dt.time.min, dt.UTC)
+    end = dt.datetime.combine(hi, dt.time.max, dt.UTC)
     times = [dt.datetime.fromisoformat(e["time"].replace("Z", "+00:00")) for e in usable]
     if end < times[0]:
         return AtDate("before-history", first_recorded=first, partial=partial)

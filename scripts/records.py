@@ -496,7 +496,7 @@ def url_problem(url: str) -> str | None:
     try:
         parts = urlsplit(url)
         host = parts.hostname
-        parts.port  # raises on a malformed port
+        _ = parts.port  # raises on a malformed port
     except ValueError:
         return f"malformed URL: {url!r}"
     if parts.scheme.lower() not in ("http", "https"):

@@ -69,7 +69,7 @@ def md(value) -> Markup:
     text = " ".join(str(value).split())
     # Character references rather than backslashes: Python-Markdown only honours backslash escapes for
     # some characters, and extensions (attr_list, emoji, tilde, mark) give meaning to others.
-    return Markup(_MD_SPECIAL.sub(lambda m: "&#%d;" % ord(m.group(1)), text))
+    return Markup(_MD_SPECIAL.sub(lambda m: f"&#{ord(m.group(1))};", text))
 
 
 def safe_url(url) -> str:

@@ -13,8 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `pytest` run without `python -m`
     sys.path.insert(0, str(ROOT))
 
-from scripts.dates import (  # noqa: E402
-    DateError, PartialDate, definitely_before, is_future, parse, render, today)
+from scripts.dates import DateError, PartialDate, definitely_before, is_future, parse, render, today  # noqa: E402
 
 D = dt.date
 

@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 import referencing
 from bs4 import BeautifulSoup
-
-from scripts import api, generate, records
 from sitebuild import record, write_records
+
+from scripts import generate, records
 
 CONFIG = {"repo_url": "https://github.test/erpwatch/erpwatch", "site_url": "https://erpwatch.test/site/"}
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>&amp;'

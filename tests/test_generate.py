@@ -8,11 +8,10 @@ import re
 import subprocess
 import sys
 
-import pytest
 from bs4 import BeautifulSoup
+from sitebuild import BASE_RECORD, ROOT, build_site, record, write_records
 
 from scripts import generate, records
-from sitebuild import BASE_RECORD, ROOT, build_site, record, write_records
 
 CONFIG = {"repo_url": "https://github.test/erpwatch/erpwatch", "site_url": "https://erpwatch.test/"}
 

@@ -12,10 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from bs4 import BeautifulSoup
+from sitebuild import ROOT, record, write_records
 
 from scripts import generate, quotes
 from scripts.quotes import quote_in, versions_at
-from sitebuild import ROOT, record, write_records
 
 CONFIG = {"repo_url": "https://github.test/erpwatch/erpwatch", "site_url": "https://erpwatch.test/"}
 

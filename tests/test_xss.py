@@ -15,10 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from bs4 import BeautifulSoup
-
-from scripts import records
 from sitebuild import BASE_RECORD, ROOT, build_site, write_records
 from xss_payloads import PAYLOADS
+
+from scripts import records
 
 FREE_TEXT = {"name", "title", "publisher", "author", "note", "summary", "quote", "text", "who", "where",
              "controls", "frequency", "data", "en", "zh"}
