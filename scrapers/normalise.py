@@ -13,6 +13,7 @@ Two forms of the same text:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -43,10 +44,15 @@ def clean_text(text: str) -> str:
     return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n")
 
 
+@functools.cache
+def _format_chars() -> dict[int, None]:
+    """Every Unicode format character (category Cf: joiners, direction marks, tags...), for translate()."""
+    return dict.fromkeys(cp for cp in range(0x110000) if unicodedata.category(chr(cp)) == "Cf")
+
+
 def comparison_key(text: str) -> str:
     """What change detection compares (see the module docstring)."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = unicodedata.normalize("NFKC", text).translate(_format_chars())
     text = _LINE_MARKER.sub("", text)
     tokens = [t.strip() for t in _TOKEN.findall(text)]
     return " ".join(t for t in tokens if t and t != "|")
