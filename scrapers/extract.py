@@ -14,8 +14,9 @@ Default extraction (no `select`), in order:
    that wraps everything in a <form> or shows its policy in a dialog still has its policy extracted,
    while a menu goes even when it outweighs a short article;
 3. narrow to the content: starting at <body>, step into the child that holds at least 80% of the
-   text as long as everything beside it is mostly link text (menus, link lists); blocks beside it that
-   carry a copyright line are footers and are dropped wherever the descent stops. Site chrome written
+   text as long as everything beside it is mostly link text (menus, link lists); small blocks after it
+   (under 5% of the text) that carry a copyright notice are footers and are dropped wherever the
+   descent stops. Site chrome written
    as plain <div>s (a footer with a build number, a menu with "new!" badges) falls away, while a title
    band or a "Last updated" line beside the body stops the descent and stays in;
 4. render: headings as `#`, list items as `- ` or `1. `, table rows as `| a | b |`, links as their text,
@@ -49,12 +50,15 @@ CHROME_ROLES = {"navigation", "banner", "contentinfo", "search", "complementary"
 SECTIONING = {"article", "aside", "main", "nav", "section"}
 # Consent banners, by the words sites and consent managers use for them. A bare "cookie" is not enough:
 # a cookie *policy* page wraps its text in class="cookie-policy".
+# Consent banners: a whole id/class token made of a consent word and a banner word, or the name of a
+# consent-management platform. "privacy-notice" or "cookie-notice-content" are not here on purpose: a
+# privacy notice *is* a policy.
 _CONSENT = re.compile(
-    r"(cookie|consent|gdpr|privacy)[-_]?(banner|bar|notice|popup|pop-up|modal|overlay|wall|prompt|"
-    r"notification|alert|dialog|layer|manager|law-info)"
-    r"|^(cookie|cookies)[-_]?(consent|accept)|^cc[-_](window|banner)$|onetrust|cookiebot|cybotcookiebot|"
-    r"didomi|usercentrics|truste|trustarc|qc-cmp|sp_message|osano|iubenda|cookieyes|cky-consent|cmplz|"
-    r"borlabs|klaro|tarteaucitron|axeptio|cookie-law|cookiefirst|termly-consent", re.IGNORECASE)
+    r"^(cookies?|consent|gdpr)[-_]?(banner|bar|popup|pop-up|modal|overlay|wall|prompt|notification|alert|"
+    r"dialog|layer|consent|accept|law-info-bar)$|^cookie-notice$|^cc[-_](window|banner)$|"
+    r"onetrust|cookiebot|didomi|usercentrics|truste-consent|trustarc-banner|qc-cmp|sp_message|osano-cm|"
+    r"iubenda-cs|cookieyes|cky-consent|cmplz-cookiebanner|borlabs-cookie|klaro|tarteaucitron|axeptio|"
+    r"cookiefirst|termly-consent", re.IGNORECASE)
 # "Skip to content" links
 _SKIP_LINK = re.compile(r"skip[-_]?(link|button|to|nav|content|main)|skiplink", re.IGNORECASE)
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
@@ -65,11 +69,12 @@ INLINE = {"a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "dat
           "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr", "output"}
 PARAGRAPHS = {"p", "ul", "ol", "dl", "table", "blockquote", "pre", "hr", "figure", "address", "details"}
 # Copyright lines mark footers in every language we watch; a footer sits beside the content, never in it.
-_COPYRIGHT = re.compile(
-    r"©|&copy;|\(c\)\s*\d{4}|copyright\s+\d{4}|all rights reserved|tous droits réservés|"
-    r"alle rechte vorbehalten|todos los derechos reservados|tutti i diritti riservati|版权所有|版權所有|"
-    r"著作権|保留所有权利|保留所有權利", re.IGNORECASE)
+# Only the notice itself (©, "Copyright 2025", 版权所有): "All rights reserved" alone also occurs in
+# the intellectual-property clauses of terms of service.
+_COPYRIGHT = re.compile(r"©|\(c\)\s*(19|20)\d\d|copyright\s+(©\s*)?(19|20)\d\d|版权所有|版權所有",
+                        re.IGNORECASE)
 GUARD_SHARE = 0.5
+FOOTER_SHARE = 0.05  # a footer is small beside the content
 LINK_SHARE = 0.5
 CONTENT_SHARE = 0.8
 
@@ -185,7 +190,8 @@ def _content_root(body: Tag, sizes: dict[int, int]) -> Tag:
         if bulk is None:
             break
         others = [c for c in kids if c is not bulk]
-        for footer in [c for c in others if _has_copyright(c)]:
+        after = kids[kids.index(bulk) + 1:]
+        for footer in [c for c in after if sizes[id(c)] < FOOTER_SHARE * total and _has_copyright(c)]:
             others.remove(footer)
             footer.decompose()
         loose_text = any(type(x) is NavigableString and x.strip() for x in node.contents)
