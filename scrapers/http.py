@@ -104,11 +104,9 @@ class HostGate:
 class HttpClient:
     def __init__(self, config: FetchConfig | None = None):
         self.config = config or FetchConfig()
-        self._session = requests.Session()
-        self._session.trust_env = False  # no proxies or .netrc from the environment: we pin addresses
-        adapter = _GuardedAdapter(self.config.policy)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        # requests.Session is not documented as thread-safe: one per worker thread.
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
         self._gate = HostGate()
         self._robots: dict[str, Robots] = {}
         self._unreachable: dict[str, Failure] = {}
@@ -116,7 +114,8 @@ class HttpClient:
         self._robots_guard = threading.Lock()
 
     def close(self) -> None:
-        self._session.close()
+        for session in self._sessions:
+            session.close()
 
     def __enter__(self):
         return self
@@ -188,6 +187,19 @@ class HttpClient:
 
     # --- internals -------------------------------------------------------------------------------
 
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False  # no proxies or .netrc from the environment: we pin addresses
+            adapter = _GuardedAdapter(self.config.policy)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            self._local.session = session
+            with self._robots_guard:
+                self._sessions.append(session)
+        return session
+
     def _fetch_robots(self, origin: str) -> Robots:
         url = origin + "/robots.txt"
         small = replace(self.config, max_bytes=ROBOTS_MAX_BYTES * 2)
@@ -247,7 +259,7 @@ class HttpClient:
                 "Accept-Encoding": "gzip, deflate", "Accept-Language": "en;q=0.9, *;q=0.5", **headers}
         with self._gate.slot(host, self.crawl_delay(host)):
             try:
-                r = self._session.get(url, headers=send, stream=True, allow_redirects=False,
+                r = self._session().get(url, headers=send, stream=True, allow_redirects=False,
                                       timeout=(config.connect_timeout, config.read_timeout))
                 try:
                     body = _read_capped(r, config, truncate)
