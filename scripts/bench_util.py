@@ -1,0 +1,100 @@
+"""Benchmark plumbing: measured child processes, progress on stderr, machine facts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+_T0 = time.monotonic()
+
+
+def say(message: str) -> None:
+    """One progress line on stderr, with the time since the benchmark started."""
+    elapsed = time.monotonic() - _T0
+    print(f"[bench {int(elapsed) // 60:2d}:{int(elapsed) % 60:02d}] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Measured:
+    wall: float       # seconds, from just before the child started to its exit
+    peak_mb: float    # the child's peak resident set (and of its waited-for children), MiB
+    cpu: float        # user + system CPU seconds of the child (and of its waited-for children)
+    returncode: int
+    stdout: str
+    stderr: str
+    start: float      # time.time() when the child was started
+
+    def tail(self, lines: int = 30) -> str:
+        return "\n".join((self.stdout + "\n" + self.stderr).strip().splitlines()[-lines:])
+
+
+def run_measured(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None, timeout: float = 3600,
+                 log: Path | None = None) -> Measured:
+    """Run `cmd`, wait for it with wait4() so that its own peak RSS is known (getrusage's RUSAGE_CHILDREN
+    would give the maximum over every child this process ever had). Output goes to files, so a chatty
+    child never blocks on a pipe."""
+    log = log or Path(os.devnull)
+    out_path = log.with_suffix(".out") if log != Path(os.devnull) else None
+    err_path = log.with_suffix(".err") if log != Path(os.devnull) else None
+    with open(out_path or os.devnull, "wb") as out, open(err_path or os.devnull, "wb") as err:
+        start = time.time()
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+        timer = threading.Timer(timeout, _kill_group, (proc.pid,))
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    read = (lambda p: p.read_text(encoding="utf-8", errors="replace") if p else "")
+    return Measured(wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, proc.returncode,
+                    read(out_path), read(err_path), start)
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "unknown"
+    try:
+        kb = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines()
+                  if x.startswith("MemTotal"))
+        ram = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return {"cpus": os.cpu_count(), "cpu": cpu, "ram": ram, "python": platform.python_version(),
+            "os": f"{platform.system()} {platform.release()}",
+            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "load": load()}
+
+
+def load() -> str:
+    """The 1-minute load average."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "?"
