@@ -24,7 +24,7 @@ ROOT = records.ROOT
 SITE_SRC = ROOT / "site_src"
 # Everything generate owns inside site_src/ (and nothing else: hand-written pages live beside these).
 GENERATED_DIRS = ("vendors", "incidents", "changes", "api", "rubric", "zh")
-GENERATED_FILES = ("index.md", "feed.xml")
+GENERATED_FILES = ("index.md", "feed.xml")  # (the root sitemap.xml is mkdocs' own)
 STALE_AFTER = dt.timedelta(days=3)
 
 
@@ -37,7 +37,8 @@ class RecordsInvalid(Exception):
 def site_config() -> dict:
     with open(ROOT / "mkdocs.yml", encoding="utf-8") as f:
         cfg = yaml.safe_load(f)
-    return {"repo_url": cfg.get("repo_url", ""), "site_url": os.environ.get("ERPWATCH_SITE_URL") or cfg.get("site_url", "")}
+    return {"repo_url": (cfg.get("extra") or {}).get("repo_url", ""),
+            "site_url": os.environ.get("ERPWATCH_SITE_URL") or cfg.get("site_url", "")}
 
 
 def _now() -> dt.datetime:
@@ -163,6 +164,12 @@ def _translations(lang: str) -> dict[str, str]:
     return files
 
 
+# The theme's script fetches a sitemap.xml beside every <link rel="alternate"> (feeds included); an empty one
+# beside each feed keeps that from being a 404 in every reader's console.
+EMPTY_SITEMAP = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>\n')
+
+
 def _feeds(recs: list[dict], all_events: list[dict], site_url: str, lang: str) -> dict[str, str]:
     prefix = "" if lang == "en" else f"{lang}/"
     zh = lang == "zh"
@@ -180,6 +187,9 @@ def _feeds(recs: list[dict], all_events: list[dict], site_url: str, lang: str) -
                                              f"Events recorded by ERP Watch about {rec['name']}."),
                                 site_url=site_url, feed_path=prefix + path, limit=feeds.MAX_ITEMS_VENDOR,
                                 lang=lang, link_prefix=prefix).decode("utf-8")
+        files[f"vendors/{rec['id']}/sitemap.xml"] = EMPTY_SITEMAP
+    if lang != "en":  # the root's feed sits beside the real sitemap
+        files["sitemap.xml"] = EMPTY_SITEMAP
     return files
 
 

@@ -95,6 +95,9 @@
   function init() {
     var table = document.getElementById("erp-compare");
     if (table) setup(table);
+    // The theme's search overlay is a dialog without a name (axe: aria-dialog-name).
+    var search = document.querySelector(".md-search[role=dialog]");
+    if (search && !search.getAttribute("aria-label")) search.setAttribute("aria-label", zh ? "搜索" : "Search");
   }
   // Material's instant navigation swaps pages without reloading: hook into its document$ when present.
   if (window.document$ && window.document$.subscribe) {
