@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -56,8 +57,19 @@ def _load_plain(vendors_dir: Path) -> tuple[list[dict], list[str]]:
     return records, problems
 
 
+def shard_key(target: Target) -> str:
+    """All documents of one host share a shard, so that parallel jobs never hit the same host at once
+    (politeness is per host and per run). A URL without a usable host falls back to the document's key."""
+    try:
+        parts = urlsplit(target.url)
+        host = (parts.hostname or "").lower()
+        return f"{host}:{parts.port or ''}" if host else target.key
+    except ValueError:
+        return target.key
+
+
 def in_shard(target: Target, index: int, count: int) -> bool:
-    """Shard `index` of `count` (1-based). The hash of "vendor/doc" decides, so a document stays in its
-    shard when others are added or removed, and every document is in exactly one shard."""
-    digest = hashlib.sha256(target.key.encode("utf-8")).digest()
+    """Shard `index` of `count` (1-based). A hash of the document's host decides (see shard_key), so a
+    document stays in its shard when others are added or removed, and every document is in exactly one."""
+    digest = hashlib.sha256(shard_key(target).encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") % count == index - 1

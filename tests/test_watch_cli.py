@@ -96,7 +96,7 @@ def test_refuses_loopback_without_allow_private(site, capsys):
 
 
 def test_shards_partition_the_documents_stably():
-    targets = [Target(f"vendor-{v}", f"doc-{d}", "https://example.com/") for v in range(20) for d in range(4)]
+    targets = [Target(f"vendor-{v}", f"doc-{d}", f"https://host-{v}.example.com/doc-{d}") for v in range(20) for d in range(4)]
     for n in (1, 2, 3, 7):
         shards = [[t for t in targets if in_shard(t, i, n)] for i in range(1, n + 1)]
         assert sorted(t.key for s in shards for t in s) == sorted(t.key for t in targets)  # each exactly once
@@ -105,6 +105,11 @@ def test_shards_partition_the_documents_stably():
     alone = {t.key: next(i for i in range(1, 4) if in_shard(t, i, 3)) for t in targets[:5]}
     assert alone == {t.key: next(i for i in range(1, 4) if in_shard(t, i, 3)) for t in targets[:5]}
     assert len({next(i for i in range(1, 4) if in_shard(t, i, 3)) for t in targets}) == 3
+    # all documents of one host share a shard, so parallel jobs never hit one host at once
+    by_host = {}
+    for t in targets:
+        by_host.setdefault(t.url.split("/")[2], set()).add(next(i for i in range(1, 4) if in_shard(t, i, 3)))
+    assert all(len(shards) == 1 for shards in by_host.values())
 
 
 def test_shard_runs_add_up(site, capsys):
