@@ -47,6 +47,24 @@ class Renderer:
         self._lock = threading.Lock()
 
     def render(self, url: str) -> Rendered:
+        """Render in a thread of its own: Playwright's sync API refuses to run in a thread whose asyncio loop
+        is running (a caller's event loop, or another Playwright session already open in this thread)."""
+        box: dict = {}
+
+        def work():
+            try:
+                box["result"] = self._render_here(url)
+            except BaseException as e:  # handed back to the caller's thread as it is
+                box["error"] = e
+
+        worker = threading.Thread(target=work, name="erpwatch-browser", daemon=True)
+        worker.start()
+        worker.join()
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+
+    def _render_here(self, url: str) -> Rendered:
         if not os.path.exists(self.executable):
             raise Failure(BROWSER_UNAVAILABLE, f"Chromium not found at {self.executable}: {INSTALL_HINT}")
         try:

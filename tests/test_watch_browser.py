@@ -81,3 +81,15 @@ def test_missing_chromium_is_a_clear_classified_failure(tmp_path):
         renderer.render("http://127.0.0.1:9/")
     assert info.value.kind == "browser-unavailable"
     assert "apt-get install chromium" in info.value.message
+
+
+@needs_chromium
+def test_rendering_works_where_an_asyncio_loop_is_already_running(server, tmp_path):
+    # e.g. another Playwright session open in the same thread (as the site's browser tests have in a
+    # shared pytest worker): Playwright's sync API refuses that thread, so the renderer uses its own.
+    from playwright.sync_api import sync_playwright
+    server.route("/privacy", js_page())
+    with sync_playwright(), HttpClient(FAST) as client:
+        watcher = Watcher(open_store(tmp_path), client)
+        outcome = watcher.check(Target("acme-tools", "privacy", server.url("/privacy"), render="browser"))
+    assert outcome.result == "changed", outcome.message
