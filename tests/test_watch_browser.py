@@ -85,11 +85,21 @@ def test_missing_chromium_is_a_clear_classified_failure(tmp_path):
 
 @needs_chromium
 def test_rendering_works_where_an_asyncio_loop_is_already_running(server, tmp_path):
-    # e.g. another Playwright session open in the same thread (as the site's browser tests have in a
-    # shared pytest worker): Playwright's sync API refuses that thread, so the renderer uses its own.
-    from playwright.sync_api import sync_playwright
+    # e.g. a caller's event loop, or another Playwright session open in the same thread (as the site's
+    # browser tests have in a shared pytest worker): Playwright's sync API refuses such a thread, so the
+    # renderer uses one of its own.
+    import asyncio
     server.route("/privacy", js_page())
-    with sync_playwright(), HttpClient(FAST) as client:
+    with HttpClient(FAST) as client:
         watcher = Watcher(open_store(tmp_path), client)
-        outcome = watcher.check(Target("acme-tools", "privacy", server.url("/privacy"), render="browser"))
+        target = Target("acme-tools", "privacy", server.url("/privacy"), render="browser")
+
+        async def inside_a_running_loop():
+            return watcher.check(target)
+
+        try:
+            asyncio.get_running_loop()
+            outcome = watcher.check(target)  # this thread already has one running
+        except RuntimeError:
+            outcome = asyncio.run(inside_a_running_loop())
     assert outcome.result == "changed", outcome.message
