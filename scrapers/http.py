@@ -325,7 +325,7 @@ class HttpClient:
         send = {"User-Agent": config.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
                 "Accept-Encoding": "gzip, deflate", "Accept-Language": "en;q=0.9, *;q=0.5", **headers}
         with self._gate.slot(host, self.crawl_delay(host)), _Deadline(config.total_timeout) as deadline:
-            late = f"no complete response after {config.total_timeout:.0f} s (the server sends too slowly)"
+            late = f"no complete response after {config.total_timeout:g} s (the server sends too slowly)"
             try:
                 r = self._session().get(url, headers=send, stream=True, allow_redirects=False,
                                       timeout=(config.connect_timeout, config.read_timeout))
