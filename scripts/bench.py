@@ -160,12 +160,15 @@ def render(results: dict, plan: Plan, info: dict) -> str:
             if x.extrapolated:
                 note.append(f"**extrapolated**: {_s(x.measured.wall)} s measured on {x.hosts} hosts "
                             f"({x.documents} documents) x {x.factor:g}")
+            if x.crashes:
+                note.append("retried: " + "; ".join(x.crashes))
             if x.problems:
                 note.append("PROBLEM: " + "; ".join(x.problems))
             cpu = f"{_s(x.measured.cpu)}" + (" (measured part)" if x.extrapolated else "")
+            note_text = " ".join(note).replace("\n", " ").replace("|", "\\|")
             lines.append(f"| {x.label} | {_s(x.seconds)} | {cpu} | {x.measured.peak_mb:,.0f} | "
                          f"{s.get('pages_200', 0)} / {s.get('not_modified', 0)} / {s.get('robots', 0)} | "
-                         f"{' '.join(note)} |")
+                         f"{note_text} |")
         lines += ["", "| figure | value | target | |", "|---|---:|---:|---|"]
         full, seq, uw, cond = (runs.get(k) for k in ("full", "sequential", "urlwatch", "conditional"))
         dflt = runs.get("default")

@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scripts.bench_util import ROOT, Measured, run_measured, say
+from scripts.bench_util import ROOT, Measured, python_cmd, run_measured, say
 
 PHASES = ("config", "pre_build", "generated", "nav", "env", "rendered", "done")
 
@@ -109,8 +109,10 @@ def run_build(label: str, n: int, config: Path, env_extra: dict, logs: Path, tim
     stamps = config.parent / "stamps.jsonl"
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "ERPWATCH_BENCH_STAMPS": str(stamps), **env_extra}
     say(f"build: {label} ...")
-    m = run_measured([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config)], env=env,
-                     cwd=ROOT, timeout=timeout, log=logs / re.sub(r"[^a-z0-9]+", "-", label.lower()))
+    peak = config.parent / "peak.txt"
+    m = run_measured(python_cmd(sys.executable, peak, "-m", "mkdocs", "build", "--strict", "-f", str(config)),
+                     env=env, cwd=ROOT, timeout=timeout, log=logs / re.sub(r"[^a-z0-9]+", "-", label.lower()),
+                     peak_file=peak)
     site = config.parent / "site"
     pages = sum(1 for _ in site.rglob("*.html")) if site.is_dir() else 0
     size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file()) / 2**20 if site.is_dir() else 0.0

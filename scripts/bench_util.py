@@ -26,7 +26,7 @@ def say(message: str) -> None:
 @dataclass
 class Measured:
     wall: float       # seconds, from just before the child started to its exit
-    peak_mb: float    # the child's peak resident set (and of its waited-for children), MiB
+    peak_mb: float    # the program's own peak resident set (VmHWM), MiB; nan when unknown
     cpu: float        # user + system CPU seconds of the child (and of its waited-for children)
     returncode: int
     stdout: str
@@ -37,11 +37,20 @@ class Measured:
         return "\n".join((self.stdout + "\n" + self.stderr).strip().splitlines()[-lines:])
 
 
+PEAK = ROOT / "scripts" / "bench_peak.py"
+
+
+def python_cmd(python: str | Path, peak_file: Path, *program: str) -> list[str]:
+    """`python -m module args` or `python script args`, run through scripts/bench_peak.py so that the
+    program's own peak memory is written to `peak_file`."""
+    return [str(python), str(PEAK), str(peak_file), *program]
+
+
 def run_measured(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None, timeout: float = 3600,
-                 log: Path | None = None) -> Measured:
-    """Run `cmd`, wait for it with wait4() so that its own peak RSS is known (getrusage's RUSAGE_CHILDREN
-    would give the maximum over every child this process ever had). Output goes to files, so a chatty
-    child never blocks on a pipe."""
+                 log: Path | None = None, peak_file: Path | None = None) -> Measured:
+    """Run `cmd` and wait for it with wait4(), for its own CPU time. Its peak memory is read from
+    `peak_file` (see python_cmd): ru_maxrss would include the size of this process at fork time.
+    Output goes to files, so a chatty child never blocks on a pipe."""
     log = log or Path(os.devnull)
     out_path = log.with_suffix(".out") if log != Path(os.devnull) else None
     err_path = log.with_suffix(".err") if log != Path(os.devnull) else None
@@ -59,8 +68,12 @@ def run_measured(cmd: list[str], *, env: dict | None = None, cwd: Path | None = 
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
     read = (lambda p: p.read_text(encoding="utf-8", errors="replace") if p else "")
-    return Measured(wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, proc.returncode,
-                    read(out_path), read(err_path), start)
+    try:
+        peak = int(peak_file.read_text()) / 1024 if peak_file else float("nan")
+    except (OSError, ValueError):
+        peak = float("nan")
+    return Measured(wall, peak, usage.ru_utime + usage.ru_stime, proc.returncode, read(out_path),
+                    read(err_path), start)
 
 
 def _kill_group(pid: int) -> None:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from scripts import bench_data as bd
 from scripts.bench_server import WATCH_DOCS, host_address
-from scripts.bench_util import ROOT, Measured, run_measured, say
+from scripts.bench_util import ROOT, Measured, python_cmd, run_measured, say
 
 URLWATCH_PIN = "urlwatch==2.29"
 HTML2TEXT_PIN = "html2text==2025.4.15"  # urlwatch's optional converter (html2text filter, method pyhtml2text)
@@ -48,6 +48,7 @@ class WatchRun:
     factor: float = 1.0       # > 1: the figure for all hosts is extrapolated (wall x factor)
     summary: dict = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    crashes: list[str] = field(default_factory=list)  # earlier attempts that crashed (the figure is the retry's)
 
     @property
     def seconds(self) -> float:
@@ -114,19 +115,28 @@ def write_watch_records(folder: Path, server: Server, hosts: range, docs: int) -
 
 def run_ours(label: str, server: Server, vendors: Path, store: Path, concurrency: int, logs: Path,
              expect: str, factor: float = 1.0, extra: list[str] | None = None) -> WatchRun:
-    cmd = [sys.executable, "-m", "scrapers.watch", "--vendors", str(vendors), "--store", str(store),
-           "--allow-private", "--json", "--concurrency", str(concurrency), *(extra or [])]
+    peak = logs / (_slug(label) + ".peak")
+    cmd = python_cmd(sys.executable, peak, "-m", "scrapers.watch", "--vendors", str(vendors), "--store", str(store),
+                     "--allow-private", "--json", "--concurrency", str(concurrency), *(extra or []))
     env = {k: v for k, v in os.environ.items() if k not in ("ERPWATCH_VENDORS_DIR", "ERPWATCH_SNAPSHOTS_DIR")}
-    server.reset()
-    say(f"watch: {label} ...")
-    m = run_measured(cmd, env=env, cwd=ROOT, timeout=7200, log=logs / _slug(label))
-    stats = server.stats()
-    problems = []
-    try:
-        summary = json.loads(m.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        summary = {}
-        problems.append(f"no JSON summary (exit {m.returncode}): {m.tail(5)}")
+    crashes = []
+    for attempt in (1, 2):  # a run that crashed (no summary) is run once more, and the crash is reported
+        server.reset()
+        if attempt > 1 and expect == "changed":  # a first run starts from an empty store
+            shutil.rmtree(store, ignore_errors=True)
+        say(f"watch: {label} ..." + (" (second attempt)" if attempt > 1 else ""))
+        m = run_measured(cmd, env=env, cwd=ROOT, timeout=7200, log=logs / (_slug(label) + f"-{attempt}"),
+                         peak_file=peak)
+        stats = server.stats()
+        try:
+            summary = json.loads(m.stdout.strip().splitlines()[-1])
+            break
+        except (ValueError, IndexError):
+            summary = {}
+            last = m.stderr.strip().splitlines()[-1:] or [f"exit {m.returncode}"]
+            crashes.append(f"attempt {attempt} crashed after {m.wall:.1f} s (exit {m.returncode}): {last[0]}")
+            say(f"watch: {label}: CRASHED: {m.tail(8)}")
+    problems = [] if summary else list(crashes)
     docs = summary.get("checked", 0)
     if summary.get("failed"):
         problems.append(f"{len(summary['failed'])} document(s) failed, e.g. {summary['failed'][0]}")
@@ -135,7 +145,7 @@ def run_ours(label: str, server: Server, vendors: Path, store: Path, concurrency
     if summary and expect == "unchanged" and len(summary.get("unchanged", [])) != docs:
         problems.append(f"expected every document unchanged, {len(summary.get('unchanged', []))} of {docs} were")
     hosts = len({d["vendor"] for k in ("changed", "unchanged", "failed") for d in summary.get(k, [])})
-    run = WatchRun(label, docs, hosts, m, stats, factor, summary, problems)
+    run = WatchRun(label, docs, hosts, m, stats, factor, summary, problems, crashes if summary else [])
     _report(run)
     return run
 
@@ -176,14 +186,17 @@ def write_urlwatch_files(folder: Path, urls: list[str]) -> tuple[Path, Path, Pat
 def run_urlwatch(label: str, py: Path, server: Server, files: tuple[Path, Path, Path], logs: Path,
                  documents: int, hosts: int) -> WatchRun:
     urls, config, cache = files
-    uw = [str(py.parent / "urlwatch"), "--urls", str(urls), "--config", str(config), "--cache", str(cache)]
+    args = ["--urls", str(urls), "--config", str(config), "--cache", str(cache)]
+    uw = [str(py.parent / "urlwatch"), *args]
+    peak = logs / (_slug(label) + ".peak")
     env = {**{k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")},
            "HOME": str(config.parent), "XDG_CONFIG_HOME": str(config.parent), "XDG_CACHE_HOME": str(config.parent)}
     if not config.exists():  # urlwatch writes its default configuration on first use: not part of the run
         subprocess.run([*uw, "--list"], env=env, capture_output=True, check=True)
     server.reset()
     say(f"watch: {label} ...")
-    m = run_measured(uw, env=env, cwd=config.parent, timeout=7200, log=logs / _slug(label))
+    m = run_measured(python_cmd(py, peak, str(py.parent / "urlwatch"), *args), env=env, cwd=config.parent,
+                     timeout=7200, log=logs / _slug(label), peak_file=peak)
     stats = server.stats()
     problems = []
     entries = _cache_entries(cache)
