@@ -248,7 +248,9 @@ class HttpClient:
             return self._robots[origin]
 
     def crawl_delay(self, host: str) -> float:
-        delays = [r.crawl_delay for o, r in self._robots.items()
+        # A snapshot: other threads add origins while this one reads (a live view raised "dictionary
+        # changed size during iteration" in a 200-host run).
+        delays = [r.crawl_delay for o, r in list(self._robots.items())
                   if urlsplit(o).hostname == host and r.crawl_delay]
         return max([self.config.host_delay, *delays])
 

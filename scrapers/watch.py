@@ -52,8 +52,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-private", action="store_true",
                    help="allow private, loopback and link-local addresses (local testing only)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
-    p.add_argument("--concurrency", type=int, default=4, metavar="N",
-                   help="hosts checked in parallel (one request at a time per host; default 4)")
+    p.add_argument("--concurrency", type=int, default=32, metavar="N",
+                   help="hosts checked in parallel (one request at a time per host; default 32)")
     p.add_argument("--reextract", action="store_true",
                    help="re-extract the current versions' raw HTML with the records' selectors, without "
                         "fetching; differences are logged as technical updates")
