@@ -44,7 +44,7 @@ class Plan:
 
 PLANS = {
     "full": Plan("full"),
-    "quick": Plan("quick", (10, 100), (100,), bench_watch.WatchPlan(hosts=40, default_hosts=8, sequential_hosts=2)),
+    "quick": Plan("quick", (10, 100), (100,), bench_watch.WatchPlan(hosts=40, sequential_hosts=2)),
     # for tests/test_bench_smoke.py: every code path at the smallest size, in seconds
     "smoke": Plan("smoke", (1, 2), (2,), bench_watch.WatchPlan(
         hosts=2, docs=2, latency=0.02, default_hosts=0, sequential_hosts=1, repeat=False,
