@@ -18,12 +18,16 @@ from scrapers.failures import (
     HTTP_STATUS,
     LOGIN_OR_HOME,
     SELECTOR_MISS,
+    TOO_LARGE,
     Failure,
 )
 from scrapers.http import HttpClient
 from scrapers.normalise import count_words
 
 MIN_WORDS = 20  # no policy is shorter; fewer words means a shell page, a wrong selector or a stub
+# Parsing costs memory per element (a million tiny elements took ~700 MiB): above this many tags a page is
+# refused before parsing, which bounds memory for any input. Real policy pages have a few thousand.
+MAX_TAGS = 250_000
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,10 @@ def fetch_page(client: HttpClient, target: Target, validators: dict | None = Non
 
 def page_text(page: Page, target: Target) -> tuple[str, int]:
     """(extracted text, word count), or a Failure when the page is not the document or has no text."""
+    tags = page.html.count("<")
+    if tags > MAX_TAGS:
+        raise Failure(TOO_LARGE, f"the page has about {tags:,} tags; at most {MAX_TAGS:,} are parsed",
+                      page.http_status, page.final_url)
     try:
         text = extract(page.html, target.select, target.remove)
     except SelectorMiss as e:
