@@ -40,6 +40,7 @@ class Plan:
     naive_sizes: tuple[int, ...] = (100, 1000)
     watch: bench_watch.WatchPlan = field(default_factory=bench_watch.WatchPlan)
     install_urlwatch: bool = True
+    accuracy_pairs: int | None = None  # None: every pair
 
 
 PLANS = {
@@ -48,7 +49,7 @@ PLANS = {
     # for tests/test_bench_smoke.py: every code path at the smallest size, in seconds
     "smoke": Plan("smoke", (1, 2), (2,), bench_watch.WatchPlan(
         hosts=2, docs=2, latency=0.02, default_hosts=0, sequential_hosts=1, repeat=False,
-        extra=["--host-delay", "0.02"]), install_urlwatch=False),
+        extra=["--host-delay", "0.02"]), install_urlwatch=False, accuracy_pairs=2),
 }
 
 
@@ -112,13 +113,15 @@ def render(results: dict, plan: Plan, info: dict) -> str:
         lines += [f"### Site build (N synthetic vendors; each: {bench_data.INCIDENTS_PER_VENDOR} incidents, "
                   f"{bench_data.CHANGES_PER_VENDOR} policy changes over {len(bench_data.SITE_DOCS)} documents, "
                   "claims, toggles)", "",
-                  "| build | HTML pages | wall s | CPU s | peak MiB | records + generator s | mkdocs s |",
-                  "|---|---:|---:|---:|---:|---:|---:|"]
+                  "| build | HTML pages | site MiB | search index MiB | wall s | CPU s | peak MiB | records + generator s "
+                  "| mkdocs s |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for key in ["site_small", "site_big", *[k for k in r if k.startswith("naive_")]]:
             x = r[key]
             gen = x.phases.get("records + generator", 0.0)
             note = "" if x.ok else " (FAILED)"
-            lines.append(f"| {x.label}{note} | {x.pages:,} | {_s(x.measured.wall)} | {_s(x.measured.cpu)} | "
+            lines.append(f"| {x.label}{note} | {x.pages:,} | {x.site_mb:,.0f} | {x.search_mb:,.1f} | "
+                         f"{_s(x.measured.wall)} | {_s(x.measured.cpu)} | "
                          f"{x.measured.peak_mb:,.0f} | {_s(gen)} | {_s(x.measured.wall - gen)} |")
         sb, ss = r["site_big"], r["site_small"]
         naive = r.get(f"naive_{big}")
@@ -199,7 +202,8 @@ def render(results: dict, plan: Plan, info: dict) -> str:
         lines.append("")
     a = results.get("accuracy")
     if a:
-        lines += ["### Change detection on the 12 Open Terms Archive pairs (6 changed, 6 noise)", "",
+        pairs = a[0].total
+        lines += [f"### Change detection on {pairs} Open Terms Archive pairs (../shared/corpus/ota-pairs)", "",
                   "| detector | TP | FP | TN | FN | wrong |", "|---|---:|---:|---:|---:|---|"]
         for c in a:
             wrong = ", ".join(c.wrong) or "none"
@@ -254,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
             uw_py = bench_watch.urlwatch_python(install=plan.install_urlwatch)
         plan.watch.urlwatch = uw_py is not None
         if "accuracy" in parts:
-            results["accuracy"] = bench_accuracy.run(uw_py)
+            results["accuracy"] = bench_accuracy.run(uw_py, limit=plan.accuracy_pairs)
         if "watch" in parts:
             (tmp / "watch").mkdir()
             results["watch"] = bench_watch.run(tmp / "watch", plan.watch, logs)

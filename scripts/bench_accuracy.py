@@ -53,14 +53,14 @@ def cases(corpus: Path = CORPUS) -> list[Path]:
     return sorted(p for p in corpus.iterdir() if (p / "meta.json").is_file()) if corpus.is_dir() else []
 
 
-def ours(corpus: Path = CORPUS) -> Confusion:
+def ours(corpus: Path = CORPUS, limit: int | None = None) -> Confusion:
     from scrapers.decode import decode_html
     from scrapers.failures import Failure
     from scrapers.normalise import comparison_key
     from scrapers.page import Page, Target, page_text
 
     result = Confusion("ours (default extraction)")
-    for case in cases(corpus):
+    for case in cases(corpus)[:limit]:
         label = json.loads((case / "meta.json").read_text(encoding="utf-8"))["label"] == "changed"
         keys = []
         try:
@@ -77,7 +77,7 @@ def ours(corpus: Path = CORPUS) -> Confusion:
     return result
 
 
-def urlwatch(py: Path | None, corpus: Path = CORPUS) -> list[Confusion]:
+def urlwatch(py: Path | None, corpus: Path = CORPUS, limit: int | None = None) -> list[Confusion]:
     if py is None or not corpus.is_dir():
         return []
     out = subprocess.run([str(py), str(ROOT / "scripts" / "bench_uwfilter.py"), str(corpus)],
@@ -89,19 +89,20 @@ def urlwatch(py: Path | None, corpus: Path = CORPUS) -> list[Confusion]:
     results = []
     for method, per_case in verdicts.items():
         c = Confusion(f"urlwatch html2text ({'default, method re' if method == 're' else 'method ' + method})")
-        for case in cases(corpus):
+        for case in cases(corpus)[:limit]:
             label = json.loads((case / "meta.json").read_text(encoding="utf-8"))["label"] == "changed"
             c.add(case.name, label, per_case[case.name])
         results.append(c)
     return results
 
 
-def run(py: Path | None, corpus: Path = CORPUS) -> list[Confusion]:
+def run(py: Path | None, corpus: Path = CORPUS, limit: int | None = None) -> list[Confusion]:
+    """`limit`: only the first pairs (the smoke test)."""
     if not corpus.is_dir():
         say(f"accuracy: no corpus at {corpus}: skipped")
         return []
-    say(f"accuracy: {len(cases(corpus))} pairs from {corpus}")
-    results = [ours(corpus), *urlwatch(py, corpus)]
+    say(f"accuracy: {len(cases(corpus)[:limit])} pairs from {corpus}")
+    results = [ours(corpus, limit), *urlwatch(py, corpus, limit)]
     for c in results:
         say(f"accuracy: {c.name}: TP {c.tp} FP {c.fp} TN {c.tn} FN {c.fn}"
             + (f"; wrong: {', '.join(c.wrong)}" if c.wrong else ""))

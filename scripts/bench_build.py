@@ -33,6 +33,7 @@ class BuildResult:
     measured: Measured
     pages: int                  # HTML files written
     site_mb: float              # size of the built site
+    search_mb: float            # size of the search index (search/search_index.json), which browsers download
     phases: dict = field(default_factory=dict)  # phase name -> seconds
 
     @property
@@ -116,11 +117,14 @@ def run_build(label: str, n: int, config: Path, env_extra: dict, logs: Path, tim
     site = config.parent / "site"
     pages = sum(1 for _ in site.rglob("*.html")) if site.is_dir() else 0
     size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file()) / 2**20 if site.is_dir() else 0.0
-    result = BuildResult(label, n, m, pages, size, phases(stamps, m))
+    index = site / "search" / "search_index.json"
+    search = index.stat().st_size / 2**20 if index.is_file() else 0.0
+    result = BuildResult(label, n, m, pages, size, search, phases(stamps, m))
     if not result.ok:
         say(f"build: {label} FAILED (exit {m.returncode}):\n{m.tail()}")
     else:
-        say(f"build: {label}: {m.wall:.1f} s, peak {m.peak_mb:.0f} MiB, {pages} HTML pages, {size:.0f} MiB")
+        say(f"build: {label}: {m.wall:.1f} s, peak {m.peak_mb:.0f} MiB, {pages} HTML pages, {size:.0f} MiB "
+            f"(search index {search:.1f} MiB)")
     return result
 
 
