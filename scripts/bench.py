@@ -103,7 +103,7 @@ def _s(x: float) -> str:
 def render(results: dict, plan: Plan, info: dict) -> str:
     lines = [f"## Benchmark results ({plan.name} run)", "",
              f"Machine: {info['cpus']} CPU(s), {info['cpu']}, {info['ram']} RAM; Python {info['python']}; "
-             f"{info['os']}; {info['date']}. 1-minute load average at start / end: {info['load']} / "
+             f"{info['os']}; commit {info.get('commit', '?')}; {info['date']}. 1-minute load average at start / end: {info['load']} / "
              f"{info.get('load_end', '?')} (other work on the machine inflates wall times; CPU seconds are the "
              "measured process's own).", ""]
     b = results.get("build")

@@ -100,9 +100,21 @@ def machine() -> dict:
     except (OSError, StopIteration, ValueError):
         pass
     return {"cpus": os.cpu_count(), "cpu": cpu, "ram": ram, "python": platform.python_version(),
-            "os": f"{platform.system()} {platform.release()}",
+            "os": f"{platform.system()} {platform.release()}", "commit": commit(),
             "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "load": load()}
+
+
+def commit() -> str:
+    """The checked-out commit, and whether tracked files differ from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return (head or "unknown") + (" with uncommitted changes" if dirty else "")
 
 
 def load() -> str:
