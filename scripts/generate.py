@@ -224,11 +224,19 @@ def write_tree(files: dict[str, str], site_src: Path = SITE_SRC) -> tuple[int, i
     return written, deleted
 
 
-def generate(vendors_dir: Path | None = None, site_src: Path = SITE_SRC) -> tuple[int, int]:
-    vendors_dir = Path(vendors_dir or records.vendors_dir())
-    recs, problems = records.load_vendors(vendors_dir)
+def load(vendors_dir: Path | None = None) -> list[dict]:
+    """The valid records, or RecordsInvalid with every problem."""
+    recs, problems = records.load_vendors(Path(vendors_dir or records.vendors_dir()))
     if problems:
         raise RecordsInvalid(problems)
+    return recs
+
+
+def generate(vendors_dir: Path | None = None, site_src: Path = SITE_SRC, recs: list[dict] | None = None) -> tuple[int, int]:
+    """`recs`: records already loaded and validated from `vendors_dir` (the mkdocs hook loads them once)."""
+    vendors_dir = Path(vendors_dir or records.vendors_dir())
+    if recs is None:
+        recs = load(vendors_dir)
     files = build_pages(recs, observed_store(), site_config(), vendors_dir)
     return write_tree(files, site_src)
 

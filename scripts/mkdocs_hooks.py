@@ -19,14 +19,13 @@ from scripts import generate, records  # noqa: E402
 log = logging.getLogger("mkdocs.erpwatch")
 
 
-def _teach_segmenter() -> None:
+def _teach_segmenter(recs: list[dict]) -> None:
     """Keep vendors' Chinese names and key report names whole in the Chinese search index (the search
     plugin segments Chinese text with jieba when it is installed)."""
     try:
         import jieba
     except ImportError:
         return
-    recs, _ = records.load_vendors()
     words = {n for r in recs for n in r.get("names", {}).get("zh", [])}
     words |= {info["zh"] for info in records.sp_api().get("reports", {}).values() if info.get("zh")}
     for word in sorted(words):
@@ -34,9 +33,10 @@ def _teach_segmenter() -> None:
 
 
 def on_pre_build(config, **kwargs):
-    _teach_segmenter()
     try:
-        written, deleted = generate.generate(site_src=Path(config["docs_dir"]))
+        recs = generate.load()  # validated once per build, for the segmenter and the generator
+        _teach_segmenter(recs)
+        written, deleted = generate.generate(site_src=Path(config["docs_dir"]), recs=recs)
     except generate.RecordsInvalid as e:
         for line in e.problems:
             print(line, file=sys.stderr)
