@@ -75,3 +75,33 @@ def observed_store():
     except ImportError:
         return None
     return open_store(path)
+
+
+class CachedStore:
+    """Read-through cache over the store's read API for one build: the generator asks for the same change
+    log many times (per language, per page, per quote), and each call re-reads and re-parses the file."""
+
+    def __init__(self, store):
+        self._store = store
+        self._cache: dict[tuple, object] = {}
+
+    def _get(self, name: str, *args):
+        key = (name, *args)
+        if key not in self._cache:
+            self._cache[key] = getattr(self._store, name)(*args)
+        return self._cache[key]
+
+    def documents(self):
+        return self._get("documents")
+
+    def status(self, vendor, doc):
+        return self._get("status", vendor, doc)
+
+    def changes(self, vendor, doc):
+        return self._get("changes", vendor, doc)
+
+    def current_text(self, vendor, doc):
+        return self._get("current_text", vendor, doc)
+
+    def version_text(self, vendor, doc, text_hash):
+        return self._get("version_text", vendor, doc, text_hash)

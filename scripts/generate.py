@@ -17,7 +17,7 @@ import yaml
 
 from scripts import api, changes, feeds, pages, quotes, records, rubric
 from scripts import events as ev
-from scripts.derive import observed_store, toggle_state
+from scripts.derive import CachedStore, observed_store, toggle_state
 from scripts.text import pick
 
 ROOT = records.ROOT
@@ -104,6 +104,7 @@ def _compare_row(record: dict, observed: dict, lang: str) -> dict:
 def build_pages(recs: list[dict], store, config: dict, vendors_dir: Path) -> dict[str, str]:
     """All generated files as {path relative to site_src: content}: the English tree at the root, the
     Chinese tree under zh/, feeds in both languages, and the (language-neutral) API."""
+    store = CachedStore(store) if store is not None else None
     change_list = changes.collect(recs, store)
     all_events = ev.policy_events(change_list)
     quote_info = {rec["id"]: quotes.statuses(rec, store) for rec in recs}
