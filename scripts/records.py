@@ -60,6 +60,56 @@ def _validator():
     return _Validator(schema())
 
 
+def _escape_class_dollars(pattern: str) -> str:
+    """`$` inside a character class written as `\\$` (the same regex), because fastjsonschema rewrites every
+    unescaped `$` to `\\Z` to make patterns anchor at the very end, and `\\Z` is invalid inside a class."""
+    out, class_start, escaped = [], None, False  # class_start: index just after an opening `[` or `[^`
+    for i, ch in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif class_start is not None:
+            if ch == "^" and i == class_start and pattern[i - 1] == "[":
+                class_start = i + 1
+            elif ch == "]" and i != class_start:  # a `]` first in a class is a literal
+                class_start = None
+            elif ch == "$":
+                ch = "\\$"
+        elif ch == "[":
+            class_start = i + 1
+        out.append(ch)
+    return "".join(out)
+
+
+def _fast_schema(node):
+    if isinstance(node, dict):
+        return {k: (_escape_class_dollars(v) if k == "pattern" and isinstance(v, str) else _fast_schema(v))
+                for k, v in node.items() if k != "$schema"}
+    if isinstance(node, list):
+        return [_fast_schema(x) for x in node]
+    return node
+
+
+@functools.cache
+def _fast_check():
+    """The schema compiled to Python code by fastjsonschema: only to say *whether* a record is valid (about
+    100 times faster than jsonschema); the full validator runs only for invalid records, for its detailed
+    errors. Both read `$` in a pattern as the very end of the text (see _whole_string_pattern), and
+    tests/test_validate.py checks that both agree on every case in its table."""
+    import fastjsonschema
+    return fastjsonschema.compile(_fast_schema(schema()))
+
+
+def schema_valid(data) -> bool:
+    import fastjsonschema
+    try:
+        _fast_check()(data)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 @functools.cache
 def sp_api() -> dict:
     return yaml.safe_load(SP_API_PATH.read_text(encoding="utf-8"))
@@ -172,17 +222,48 @@ def _type_name(value) -> str:
 
 def _years_as_text(data) -> None:
     """`published: 2024` is a number in YAML; as a date field it can only mean the year, so read it as text."""
-    for p, value in list(_walk(data, ())):
-        if p and p[-1] in _DATE_KEYS and isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
-            parent = data
-            for part in p[:-1]:
-                parent = parent[part]
-            if isinstance(parent, dict):
-                parent[p[-1]] = str(value)
+    _scan(data)
+
+
+@dataclass
+class _Scan:
+    """What the checks need from one walk over a record: the values they look at, by path."""
+    strings: list = field(default_factory=list)    # (path, str) with a forbidden character
+    urls: list = field(default_factory=list)       # (path, str) under a URL key
+    dates: list = field(default_factory=list)      # (path, str) under a date key
+    citations: list = field(default_factory=list)  # (path, dict): `sources:` items outside the registry
+
+
+def _scan(data) -> _Scan:
+    """One iterative walk over the record, in document order (parents first). Also turns year-only numbers
+    under date keys into text, in place (see _years_as_text)."""
+    found = _Scan()
+    stack = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        kind = type(value)
+        if kind is dict:
+            if len(path) >= 2 and path[-2] == "sources" and type(path[-1]) is int and path[0] != "sources":
+                found.citations.append((path, value))
+            for k, v in value.items():
+                if k in _DATE_KEYS and type(v) is int and 1000 <= v <= 9999:
+                    value[k] = str(v)
+            stack.extend((path + (k,), v) for k, v in reversed(value.items()))
+        elif kind is list:
+            stack.extend((path + (i,), value[i]) for i in range(len(value) - 1, -1, -1))
+        elif kind is str:
+            if _FORBIDDEN_CHARS.search(value):
+                found.strings.append((path, value))
+            if path:
+                if path[-1] in _DATE_KEYS:
+                    found.dates.append((path, value))
+                elif path[-1] in _URL_KEYS:
+                    found.urls.append((path, value))
+    return found
 
 
 def _check_record(data: dict, path: Path, out: _Collector) -> None:
-    _years_as_text(data)
+    scan = _scan(data)
     version = data.get("schema_version")
     if isinstance(version, int) and not isinstance(version, bool) and version != SCHEMA_VERSION:
         if version < SCHEMA_VERSION:
@@ -191,11 +272,14 @@ def _check_record(data: dict, path: Path, out: _Collector) -> None:
         else:
             out.add(("schema_version",), f"schema_version {version} is newer than this checkout understands "
                     f"({SCHEMA_VERSION}): update ERP Watch")
-    else:
+    elif not schema_valid(data):
         for error in _validator().iter_errors(data):
             _schema_error(error, out)
-    _check_strings(data, (), out)
-    _check_semantics(data, path, out)
+    for p, value in scan.strings:
+        m = _FORBIDDEN_CHARS.search(value)
+        out.add(p, f"contains the control or bidirectional-override character U+{ord(m.group()):04X}",
+                value_line=True)
+    _check_semantics(data, path, out, scan)
 
 
 def _schema_error(error: jsonschema.ValidationError, out: _Collector) -> None:
@@ -313,20 +397,6 @@ def _one_of(error: jsonschema.ValidationError, out: _Collector) -> None:
         out.add(path, error.message)
 
 
-def _check_strings(value, path, out: _Collector) -> None:
-    if isinstance(value, str):
-        m = _FORBIDDEN_CHARS.search(value)
-        if m:
-            out.add(path, f"contains the control or bidirectional-override character U+{ord(m.group()):04X}",
-                    value_line=True)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _check_strings(v, path + (k,), out)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            _check_strings(v, path + (i,), out)
-
-
 def _items(data: dict, key: str) -> list[tuple[int, dict]]:
     value = data.get(key)
     if not isinstance(value, list):
@@ -348,7 +418,7 @@ def _date(value, path, out: _Collector, now) -> dates.PartialDate | None:
     return d
 
 
-def _check_semantics(data: dict, path: Path, out: _Collector) -> None:
+def _check_semantics(data: dict, path: Path, out: _Collector, scan: _Scan) -> None:
     now = dates.today()
     rid = data.get("id")
     if isinstance(rid, str) and rid != path.stem:
@@ -370,14 +440,17 @@ def _check_semantics(data: dict, path: Path, out: _Collector) -> None:
     claim_ids = {c.get("id") for _, c in _items(data, "claims") if isinstance(c.get("id"), str)}
 
     # every URL is a real http(s) URL with a host
-    _walk_urls(data, (), out)
+    for p, value in scan.urls:
+        problem = url_problem(value)
+        if problem:
+            out.add(p, problem, value_line=True)
 
     # every date parses, none is in the future
-    for p, value in _walk_dates(data, ()):
+    for p, value in scan.dates:
         _date(value, p, out, now)
 
     # citations point at sources
-    for p, cit in _walk_citations(data, ()):
+    for p, cit in scan.citations:
         sid = cit.get("source")
         if isinstance(sid, str) and sid not in source_ids:
             hint = difflib.get_close_matches(sid, sorted(source_ids), n=1)
@@ -459,36 +532,6 @@ def _quiet_date(value) -> dates.PartialDate | None:
 
 _DATE_KEYS = {"published", "retrieved", "since", "date", "effective", "occurred", "reported", "none_recorded_as_of"}
 _URL_KEYS = {"url", "website", "archive_url"}
-
-
-def _walk(value, path):
-    yield path, value
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _walk(v, path + (k,))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _walk(v, path + (i,))
-
-
-def _walk_dates(data, path):
-    for p, v in _walk(data, path):
-        if p and p[-1] in _DATE_KEYS and isinstance(v, str):
-            yield p, v
-
-
-def _walk_citations(data, path):
-    for p, v in _walk(data, path):
-        if len(p) >= 2 and p[-2] == "sources" and isinstance(p[-1], int) and p[0] != "sources" and isinstance(v, dict):
-            yield p, v
-
-
-def _walk_urls(data, path, out: _Collector) -> None:
-    for p, v in _walk(data, path):
-        if p and p[-1] in _URL_KEYS and isinstance(v, str):
-            problem = url_problem(v)
-            if problem:
-                out.add(p, problem, value_line=True)
 
 
 def url_problem(url: str) -> str | None:

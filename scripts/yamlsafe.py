@@ -51,10 +51,15 @@ _INT = re.compile(r"^[-+]?[0-9]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 
 
-def _scalar(node: yaml.ScalarNode):
+_PLAIN_TEXT_START = frozenset("~nNtTfF+-.0123456789")  # a plain scalar starting otherwise is text
+
+
+def _scalar(node: yaml.ScalarNode | yaml.ScalarEvent):
     if node.style:  # quoted or block scalar: always a string
         return node.value
     v = node.value
+    if v and v[0] not in _PLAIN_TEXT_START:
+        return v
     if _NULL.match(v):
         return None
     if v in _BOOL:
@@ -89,30 +94,108 @@ def decode(raw: bytes) -> tuple[str | None, Problem | None]:
     return text, None
 
 
-def _screen_events(text: str) -> Problem | None:
-    """Refuse what a record never needs, before composing anything (so an alias bomb costs nothing)."""
+class _Refused(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+
+
+def _events(text: str, out: Loaded):
+    """libyaml's events, refusing what a record never needs as soon as it appears (so an alias bomb costs
+    nothing): tags, anchors, aliases, a second document, nesting deeper than MAX_DEPTH."""
     depth = 0
     documents = 0
     for event in yaml.parse(text, Loader=_Loader):
-        line = _line(event.start_mark)
-        if isinstance(event, yaml.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                return Problem(line, "only one YAML document per file is allowed")
-        elif isinstance(event, yaml.AliasEvent):
-            return Problem(line, f"YAML aliases (*{event.anchor}) are not allowed: write the value out")
-        elif isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+        kind = type(event)
+        if kind is yaml.ScalarEvent or kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
             if event.anchor is not None:
-                return Problem(line, f"YAML anchors (&{event.anchor}) are not allowed: write the value out")
+                raise _Refused(Problem(_line(event.start_mark), f"YAML anchors (&{event.anchor}) are not allowed: write the value out"))
             if event.tag is not None:
-                return Problem(line, f"YAML tags ({event.tag}) are not allowed")
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                raise _Refused(Problem(_line(event.start_mark), f"YAML tags ({event.tag}) are not allowed"))
+            if kind is not yaml.ScalarEvent:
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return Problem(line, f"nesting deeper than {MAX_DEPTH} levels is not allowed")
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                    raise _Refused(Problem(_line(event.start_mark), f"nesting deeper than {MAX_DEPTH} levels is not allowed"))
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             depth -= 1
-    return None
+        elif kind is yaml.AliasEvent:
+            raise _Refused(Problem(_line(event.start_mark), f"YAML aliases (*{event.anchor}) are not allowed: write the value out"))
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise _Refused(Problem(_line(event.start_mark), "only one YAML document per file is allowed"))
+        yield event
+
+
+_NO_KEY = object()  # a mapping key that was refused: its value is read and dropped
+
+
+def _build_events(text: str, out: Loaded):
+    """The document's data, built straight from the screened event stream in one pass (no node graph, no
+    recursion), recording the line of every key and value. Returns (found a node, data)."""
+    stack: list[list] = []  # [container, path (None inside dropped data), pending key (mappings) or None]
+    root, found = None, False
+    key_lines, value_lines, problems = out.key_lines, out.value_lines, out.problems
+    for event in _events(text, out):
+        kind = type(event)
+        if kind is yaml.ScalarEvent or kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            line = event.start_mark.line + 1
+            if stack:
+                top = stack[-1]
+                container, cpath = top[0], top[1]
+                if type(container) is dict:
+                    if top[2] is None:  # this node is a key
+                        if cpath is None:  # inside dropped data: nothing is recorded
+                            top[2] = event.value if kind is yaml.ScalarEvent else _NO_KEY
+                            if kind is not yaml.ScalarEvent:
+                                stack.append([{} if kind is yaml.MappingStartEvent else [], None, None])
+                            continue
+                        if kind is not yaml.ScalarEvent:
+                            problems.append(Problem(line, "keys must be plain text", cpath))
+                            top[2] = _NO_KEY
+                            stack.append([{} if kind is yaml.MappingStartEvent else [], None, None])
+                            continue
+                        key = event.value
+                        if not isinstance(_scalar(event), str) or key == "<<":
+                            problems.append(Problem(line, f"{key!r} is not allowed as a key", cpath))
+                            top[2] = _NO_KEY
+                        elif key in container:
+                            first = key_lines[cpath + (key,)]
+                            problems.append(Problem(line, f"duplicate key {key!r} (first defined on line {first})",
+                                                    cpath + (key,)))
+                            top[2] = _NO_KEY
+                        else:
+                            key_lines[cpath + (key,)] = line
+                            top[2] = key
+                        continue
+                    key, top[2] = top[2], None
+                    path = None if key is _NO_KEY or cpath is None else cpath + (key,)
+                else:
+                    key = len(container)
+                    path = None if cpath is None else cpath + (key,)
+                    if path is not None:
+                        key_lines[path] = line
+            else:
+                key, path, container = None, (), None
+            if path is not None:
+                value_lines[path] = line
+            if kind is yaml.ScalarEvent:
+                value = _scalar(event)
+            else:
+                value = {} if kind is yaml.MappingStartEvent else []
+            if container is None:
+                root, found = value, True
+            elif key is not _NO_KEY and path is not None:
+                if type(container) is dict:
+                    container[key] = value
+                else:
+                    container.append(value)
+            elif type(container) is list:  # inside dropped data: keep list indexes counting
+                container.append(value)
+            if kind is not yaml.ScalarEvent:
+                stack.append([value, path, None])
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            stack.pop()
+    return found, root
 
 
 def load(raw: bytes) -> Loaded:
@@ -122,11 +205,12 @@ def load(raw: bytes) -> Loaded:
         out.problems.append(problem)
         return out
     try:
-        problem = _screen_events(text)
-        if problem:
-            out.problems.append(problem)
-            return out
-        root = yaml.compose(text, Loader=_Loader)
+        found, data = _build_events(text, out)
+    except _Refused as e:
+        out.problems[:] = [e.problem]
+        out.key_lines.clear()
+        out.value_lines.clear()
+        return out
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         at_end = e.problem_mark is not None and e.problem_mark.index >= len(text.rstrip())
@@ -134,51 +218,24 @@ def load(raw: bytes) -> Loaded:
             mark = e.context_mark  # an unclosed quote or bracket: point where it opened, not at the end
         line = _line(mark) if mark else 1
         what = " ".join(x for x in (e.context, e.problem) if x) or "invalid YAML"
-        out.problems.append(Problem(line, f"YAML syntax error: {what}"))
+        out.problems[:] = [Problem(line, f"YAML syntax error: {what}")]
+        out.key_lines.clear()
+        out.value_lines.clear()
         return out
     except yaml.reader.ReaderError as e:  # a character YAML does not allow in a file
         line = text[: e.position].count("\n") + 1
-        out.problems.append(Problem(line, f"contains the control character U+{e.character:04X}" if isinstance(e.character, int)
-                                    else "contains a character YAML does not allow"))
+        out.problems[:] = [Problem(line, f"contains the control character U+{e.character:04X}" if isinstance(e.character, int)
+                                   else "contains a character YAML does not allow")]
         return out
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        out.problems.append(Problem(_line(mark) if mark else 1, f"YAML error: {str(e).splitlines()[0]}"))
+        out.problems[:] = [Problem(_line(mark) if mark else 1, f"YAML error: {str(e).splitlines()[0]}")]
         return out
-    if root is None:
+    if not found:
         out.problems.append(Problem(1, "the file is empty"))
         return out
-    out.data = _build(root, (), out)
+    out.data = data
     return out
-
-
-def _build(node, path: Path_, out: Loaded):
-    out.value_lines[path] = _line(node.start_mark)
-    if isinstance(node, yaml.ScalarNode):
-        return _scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for i, child in enumerate(node.value):
-            out.key_lines[path + (i,)] = _line(child.start_mark)
-            items.append(_build(child, path + (i,), out))
-        return items
-    result = {}
-    for key_node, value_node in node.value:
-        if not isinstance(key_node, yaml.ScalarNode):
-            out.problems.append(Problem(_line(key_node.start_mark), "keys must be plain text", path))
-            continue
-        key = key_node.value
-        if not isinstance(_scalar(key_node), str) or key == "<<":
-            out.problems.append(Problem(_line(key_node.start_mark), f"{key!r} is not allowed as a key", path))
-            continue
-        if key in result:
-            first = out.key_lines[path + (key,)]
-            out.problems.append(Problem(_line(key_node.start_mark),
-                                        f"duplicate key {key!r} (first defined on line {first})", path + (key,)))
-            continue
-        out.key_lines[path + (key,)] = _line(key_node.start_mark)
-        result[key] = _build(value_node, path + (key,), out)
-    return result
 
 
 _UNPRINTABLE = re.compile("[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")

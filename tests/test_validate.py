@@ -329,3 +329,54 @@ def test_cli_every_case_no_traceback(tmp_path):
         got = reported.get(str(path), [])
         assert any(n == case["line"] and case["message"] in m for n, m in got), (case["name"], got)
     assert f"{len(cases)} record(s) checked, {len(cases)} with problems" in proc.stderr
+
+
+# --- the fast schema check agrees with the full validator ----------------------------------------------------
+
+def _schema_inputs():
+    """Every parsed record the tests know: the table's cases, the real records, the base record."""
+    from scripts import yamlsafe
+    datas = []
+    for case in CASES:
+        loaded = yamlsafe.load(case_bytes(case))
+        if isinstance(loaded.data, dict):
+            datas.append((case["name"], loaded.data))
+    for path in sorted((ROOT / "vendors").glob("*.yaml")) + [BASE_PATH]:
+        datas.append((path.name, yamlsafe.load(path.read_bytes()).data))
+    return datas
+
+
+def test_fast_schema_check_agrees_with_jsonschema():
+    """records.schema_valid (fastjsonschema, used to skip the slow validator for valid records) must say
+    "valid" exactly when jsonschema finds no error, or an invalid record could pass unreported."""
+    inputs = _schema_inputs()
+    invalid = 0
+    for name, data in inputs:
+        records._years_as_text(data)
+        slow_ok = not any(True for _ in records._validator().iter_errors(data))
+        invalid += not slow_ok
+        assert records.schema_valid(data) == slow_ok, name
+    assert invalid >= 20  # the table reaches the schema check with many invalid records, not just valid ones
+
+
+@pytest.mark.parametrize("value,ok", [
+    ("amazon", True), ("amazon\n", False), ("Amazon", False), ("a--b", False), ("a-b-1", True)])
+def test_fast_schema_check_anchors_patterns_at_the_very_end(value, ok):
+    data = yamlsafe_load_base()
+    data["id"] = value
+    slow_ok = not any(e.validator == "pattern" for e in records._validator().iter_errors(data))
+    assert slow_ok == ok
+    assert records.schema_valid(data) == ok
+
+
+def yamlsafe_load_base() -> dict:
+    from scripts import yamlsafe
+    return yamlsafe.load(BASE_TEXT.encode("utf-8")).data
+
+
+def test_escape_class_dollars_keeps_the_regex():
+    for pattern in (r"^https?://[^\s/$.?#][^\s]*$", r"[]$]x$", r"[^]$]$", r"a\[$", r"[\]$]$", r"[^^$]$"):
+        fixed = records._escape_class_dollars(pattern)
+        assert "$]" not in fixed.replace("\\$", "")  # no bare `$` left inside a class
+        for text in ("$", "x", "]", "^", "a[", "https://a.test/$", "https://$x", "$x"):
+            assert bool(re.search(pattern, text)) == bool(re.search(fixed, text)), (pattern, text)
