@@ -45,7 +45,7 @@ def _quote_checks(info: dict, kind: str, item: str, base: str) -> list[dict]:
         if q["kind"] == kind and q["item"] == item:
             st = q["status"]
             out.append({"policy": q["policy"], "quote": q["quote"], "state": st.state, "since": st.since,
-                        "change": f"{base}changes/{st.change_slug}/" if st.change_slug else None})
+                        "change": f"{base}changes/{st.change_slug}" if st.change_slug else None})
     return out
 
 
@@ -74,7 +74,7 @@ def build(recs: list[dict], events: list[dict], changes: list[dict], doc_rows: d
             "policies": [{"id": r["id"], "url": r["url"], "state": r["state"], "last_checked": r["checked"],
                           "changes": [{"id": c["change"]["id"], "time": c["change"]["time"],
                                        "added": c["change"]["added"], "removed": c["change"]["removed"],
-                                       "page": f"{base}changes/{c['slug']}/"}
+                                       "page": f"{base}changes/{c['slug']}"}
                                       for c in reversed(changes) if c["vendor"] == vid and c["doc"] == r["id"]]}
                          for r in rows],
             "events": [e["id"] for e in events if e["vendor"] == vid],

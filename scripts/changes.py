@@ -76,14 +76,26 @@ def collect(recs: list[dict], store) -> list[dict]:
             if not ch.get("initial"):
                 out.append({"vendor": vendor, "vendor_name": rec["name"], "doc": doc, "policy": policy,
                             "change": ch, "previous_time": previous_time,
-                            "slug": change_slug(vendor, doc, ch["id"])})
+                            "slug": change_slug(vendor, doc, ch["id"]), "history": history_slug(vendor, doc),
+                            "anchor": change_anchor(ch["id"])})
             previous_time = ch["time"]
     out.sort(key=lambda c: (c["change"]["time"], c["slug"]), reverse=True)
     return out
 
 
+def history_slug(vendor: str, doc: str) -> str:
+    """The folder of a watched document's history page under changes/ (every change of the document, with its
+    diff, newest first: one page per document rather than per change keeps a large site small)."""
+    return f"{vendor}--{doc}".lower()
+
+
+def change_anchor(change_id: str) -> str:
+    return f"change-{change_id}".lower()
+
+
 def change_slug(vendor: str, doc: str, change_id: str) -> str:
-    return f"{vendor}--{doc}--{change_id}".lower()
+    """Where a change is shown, relative to changes/: its document's history page and the change's anchor."""
+    return f"{history_slug(vendor, doc)}/#{change_anchor(change_id)}"
 
 
 def doc_label(policy: dict, lang: str) -> str:

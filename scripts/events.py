@@ -132,7 +132,7 @@ def policy_events(changes: list[dict]) -> list[dict]:
             {"en": f"{name}: “{label['en']}” changed (+{ch['added']} / −{ch['removed']} words)",
              "zh": f"{name}:“{label['zh']}”有变更(+{ch['added']} / −{ch['removed']} 词)"},
             {"en": f"The watched text of “{label['en']}” changed.", "zh": f"被监测的“{label['zh']}”文本发生变化。"},
-            f"changes/{c['slug']}/")
+            f"changes/{c['slug']}")
         event["excerpt"] = excerpt(ch.get("diff") or [])
         out.append(event)
     return out
@@ -166,5 +166,5 @@ def quote_events(record: dict, quote_statuses: dict) -> list[dict]:
                 {"en": (f"The quoted passage “{info['quote'][:200]}” " +
                         ("was removed from or altered in" if removed else "is back in") + " the watched policy."),
                  "zh": f"引文“{info['quote'][:200]}”" + ("已从被监测的政策中删除或被修改。" if removed else "重新出现在被监测的政策中。")},
-                f"changes/{change_slug(record['id'], info['policy'], ch['id'])}/"))
+                f"changes/{change_slug(record['id'], info['policy'], ch['id'])}"))
     return [e for e in out if e is not None]

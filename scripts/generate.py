@@ -141,8 +141,11 @@ def _language_tree(recs, change_list, all_events, doc_rows, config, lang, store=
     out["changes/index.md"] = r.render("changes.md.j2", items=[
         pages._Defaults({**c, "label": changes.doc_label(c["policy"], lang)}) for c in change_list])
     r = pages.Renderer(lang, 2, config)
-    for c in change_list:
-        out[f"changes/{c['slug']}/index.md"] = pages.change_page(c, r)
+    by_doc: dict[str, list[dict]] = {}
+    for c in change_list:  # newest first, so each document's list is too
+        by_doc.setdefault(c["history"], []).append(c)
+    for slug, items in by_doc.items():
+        out[f"changes/{slug}/index.md"] = pages.history_page(items, r)
     out["rubric/index.md"] = pages.Renderer(lang, 1, config).render("rubric.md.j2", m=pages._Defaults(rubric.methodology()))
     counts = {"vendors": len(recs), "incidents": len(incidents),
               "claims": sum(len(x.get("claims", [])) for x in recs),
@@ -233,12 +236,18 @@ def load(vendors_dir: Path | None = None) -> list[dict]:
     return recs
 
 
-def generate(vendors_dir: Path | None = None, site_src: Path = SITE_SRC, recs: list[dict] | None = None) -> tuple[int, int]:
-    """`recs`: records already loaded and validated from `vendors_dir` (the mkdocs hook loads them once)."""
+def generate(vendors_dir: Path | None = None, site_src: Path = SITE_SRC, recs: list[dict] | None = None,
+             fast_pages: dict | None = None) -> tuple[int, int]:
+    """`recs`: records already loaded and validated from `vendors_dir` (the mkdocs hook loads them once).
+    `fast_pages`: if given, the pages.FastPage pages go into it instead of into site_src/ (the mkdocs hook
+    renders them itself)."""
     vendors_dir = Path(vendors_dir or records.vendors_dir())
     if recs is None:
         recs = load(vendors_dir)
     files = build_pages(recs, observed_store(), site_config(), vendors_dir)
+    if fast_pages is not None:
+        fast_pages.update((k, v) for k, v in files.items() if isinstance(v, pages.FastPage))
+        files = {k: v for k, v in files.items() if k not in fast_pages}
     return write_tree(files, site_src)
 
 

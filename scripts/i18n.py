@@ -157,6 +157,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "words": {"en": "words", "zh": "词"},
     "raw_snapshot": {"en": "stored raw snapshot", "zh": "存档的原始快照"},
     "what_changed": {"en": "What changed", "zh": "变更内容"},
+    "history_intro": {"en": "Every recorded change of this document, newest first, with the words added and removed. "
+                            "Its current status:",
+                      "zh": "此文件每一次记录在案的变更(最新在前),标出增删的词。文件当前状态:"},
     "feeds": {"en": "Feeds and data", "zh": "订阅与数据"},
     "version_history": {"en": "Version history", "zh": "版本历史"},
     "first_recorded": {"en": "first version recorded", "zh": "首个记录版本"},

@@ -1,12 +1,19 @@
-"""mkdocs hooks: validate the records and regenerate pages before every build.
+"""mkdocs hooks: validate the records and regenerate pages before every build, and render the pages that
+grow with the number of vendors through the fast path (scripts/shell.py).
 
-The same generator runs from the command line (`python -m scripts.generate`); this hook only makes
-`mkdocs build` and `mkdocs serve` do it too, and makes `serve` watch the records folder.
+The same generator runs from the command line (`python -m scripts.generate`) and writes every page as
+Markdown, which any mkdocs.yml builder can build; this hook makes `mkdocs build` and `mkdocs serve` do it
+too, makes `serve` watch the records folder, and puts vendor and history pages (pages.FastPage) into the
+theme's page frame itself instead of running Markdown and the theme once per page.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 import logging
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -14,7 +21,7 @@ from mkdocs.exceptions import Abort
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts import generate, records  # noqa: E402
+from scripts import generate, records, shell  # noqa: E402
 
 log = logging.getLogger("mkdocs.erpwatch")
 
@@ -36,12 +43,98 @@ def on_pre_build(config, **kwargs):
     try:
         recs = generate.load()  # validated once per build, for the segmenter and the generator
         _teach_segmenter(recs)
-        written, deleted = generate.generate(site_src=Path(config["docs_dir"]), recs=recs)
+        _FAST.clear()
+        _SHELLS.clear()
+        # ERPWATCH_FAST_PAGES=0: every page through Markdown and the theme, as any builder would (slow; for
+        # comparison, see tests/test_fast_pages.py)
+        fast = None if os.environ.get("ERPWATCH_FAST_PAGES") == "0" else _FAST
+        written, deleted = generate.generate(site_src=Path(config["docs_dir"]), recs=recs, fast_pages=fast)
     except generate.RecordsInvalid as e:
         for line in e.problems:
             print(line, file=sys.stderr)
         raise Abort(f"{len(e.problems)} problem(s) in the vendor records: the site was not built") from None
-    log.info("ERP Watch: generated pages (%d written, %d removed)", written, deleted)
+    log.info("ERP Watch: generated pages (%d written, %d removed; %d through the fast path)", written, deleted,
+             len(_FAST))
+
+
+_FAST: dict = {}    # this build's fast pages: source path ("vendors/x/index.md") -> pages.FastPage
+_SHELLS: dict = {}  # (lang, depth) -> shell.Shell, cut from the rendered shell pages
+
+
+def on_files(files, config, **kwargs):
+    from mkdocs.structure.files import File
+    for path in _FAST:  # a Markdown copy left by `python -m scripts.generate`: built by the fast path instead
+        f = files.get_file_from_path(path)
+        if f is not None:
+            files.remove(f)
+    for lang, depth in sorted({shell.lang_and_depth(path) for path in _FAST}):
+        files.append(File.generated(config, shell.shell_src(lang, depth), content=shell.shell_markdown(lang)))
+    return files
+
+
+def on_post_page(output, page, config, **kwargs):
+    for lang, depth in {shell.lang_and_depth(path) for path in _FAST}:
+        if page.file.src_uri == shell.shell_src(lang, depth):
+            try:
+                _SHELLS[(lang, depth)] = shell.Shell.parse(output, lang, depth)
+            except shell.ShellError as e:
+                raise Abort(f"ERP Watch: {e} ({page.file.src_uri}); the theme's markup may have changed") from None
+    return output
+
+
+def on_post_build(config, **kwargs):
+    site = Path(config["site_dir"])
+    base_url = (config.get("site_url") or "").rstrip("/") + "/"
+    entries, urls = [], []
+    for path, page in sorted(_FAST.items()):
+        lang, depth = shell.lang_and_depth(path)
+        prefix = "zh/" if lang == "zh" else ""
+        url = path[len(prefix):-len("index.md")]
+        feed = (page.vendor_feed or "")[len(prefix):-len("feed.xml")]
+        out = site / prefix / url / "index.html"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(_SHELLS[(lang, depth)].render(page, url, feed), encoding="utf-8")
+        entries += [dict(e, location=prefix + e["location"], lang=lang) for e in shell.search_entries(page, url)]
+        urls.append(base_url + prefix + url)
+    for lang, _depth in _SHELLS:
+        shutil.rmtree(site / ("zh" if lang == "zh" else "") / shell.SHELL, ignore_errors=True)
+    _add_to_search_index(site, entries)
+    _add_to_sitemap(site, urls)
+    log.info("ERP Watch: %d pages rendered through the fast path", len(_FAST))
+
+
+def _add_to_search_index(site: Path, entries: list[dict]) -> None:
+    """Append the fast pages' entries to the index the search plugin wrote (Chinese text segmented the way
+    the plugin does it)."""
+    path = site / "search" / "search_index.json"
+    if not path.is_file():
+        return
+    from material.plugins.search.plugin import SearchIndex
+    index = json.loads(path.read_text(encoding="utf-8"))
+    index["docs"] = [e for e in index["docs"] if shell.SHELL not in e["location"]]
+    for e in entries:
+        if e.pop("lang") == "zh":
+            e["title"] = SearchIndex._segment_chinese(None, e["title"])
+            e["text"] = SearchIndex._segment_chinese(None, e["text"])
+        index["docs"].append(e)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(index, separators=(",", ":")), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _add_to_sitemap(site: Path, urls: list[str]) -> None:
+    import re
+    from xml.sax.saxutils import escape
+    path = site / "sitemap.xml"
+    if not path.is_file():
+        return
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"\s*<url>\s*<loc>[^<]*" + shell.SHELL + r"[^<]*</loc>.*?</url>", "", text, flags=re.S)
+    added = "".join(f"\n    <url>\n         <loc>{escape(u)}</loc>\n    </url>" for u in urls)
+    text = text.replace("</urlset>", added.lstrip("\n") + "\n</urlset>" if added else "</urlset>")
+    path.write_text(text, encoding="utf-8")
+    with gzip.GzipFile(site / "sitemap.xml.gz", "wb", mtime=0) as f:
+        f.write(text.encode("utf-8"))
 
 
 def on_serve(server, config, builder, **kwargs):

@@ -1,10 +1,17 @@
-"""Render the generated site pages (Markdown with escaped HTML blocks) for one language."""
+"""Render the generated site pages for one language.
+
+Index pages are Markdown with escaped HTML blocks. Vendor pages and document history pages, the pages
+that grow with the number of vendors, are finished HTML bodies (FastPage): the site build puts them into
+the theme's page frame without running Markdown or the theme per page (scripts/mkdocs_hooks.py), and their
+Markdown form (front matter + the same HTML) stays buildable by any mkdocs.yml builder.
+"""
 
 from __future__ import annotations
 
 import functools
 import html
 import json
+import re
 from pathlib import Path
 
 import jinja2
@@ -28,6 +35,39 @@ def _env() -> jinja2.Environment:
     env.filters["txt"] = jinja2.pass_context(lambda ctx, value: ctx["R"].txt(value))
     env.filters["d"] = jinja2.pass_context(lambda ctx, value: ctx["R"].d(value))
     return env
+
+
+# Headings made by the _macros.html.j2 `h` macro (escaped text, then the permalink): the table of contents.
+_HEADING = re.compile(r'<h([1-3]) id="([^"]+)">([^<]*)(?:<a class="headerlink"|</h1>)')
+_TAG = re.compile(r"<[^>]*>")
+
+
+class FastPage(str):
+    """A generated page with a finished HTML body. As a string it is the page's portable Markdown (front
+    matter, then the body, which Markdown passes through); the attributes are what the site build's fast path
+    needs. `title` and `vendor_name` are plain text (escaped where they are written)."""
+
+    title: str
+    body: str
+    lang: str
+    vendor_feed: str | None
+    vendor_name: str | None
+    search: str  # "sections": every h2/h3 section is a search entry; "title": one entry, the page's head only
+
+    def __new__(cls, title: str, body: str, lang: str, vendor_feed: str | None = None,
+                vendor_name: str | None = None, search: str = "sections"):
+        meta = {"title": _meta_title(title)}
+        if vendor_feed:
+            meta.update(vendor_feed=vendor_feed, vendor_name=_meta_title(vendor_name or ""))
+        front = "".join(f'{k}: "{v}"\n' for k, v in meta.items())
+        self = super().__new__(cls, f"---\n{front}---\n{body}")
+        self.title, self.body, self.lang = title, body, lang
+        self.vendor_feed, self.vendor_name, self.search = vendor_feed, vendor_name, search
+        return self
+
+    def headings(self) -> list[tuple[int, str, str]]:
+        """(level, id, text as escaped HTML) of the page's h1 and every h2/h3 with a permalink, in order."""
+        return [(int(lv), hid, _TAG.sub("", inner).strip()) for lv, hid, inner in _HEADING.findall(self.body)]
 
 
 class Renderer:
@@ -140,8 +180,8 @@ def vendor_page(record: dict, renderer: Renderer, observed: dict) -> str:
     repo = renderer.config["repo_url"].rstrip("/")
     name = record["name"]
     labels = rubric.methodology()["answer_labels"]
-    return renderer.render(
-        "vendor.md.j2", r=_Defaults(record), name=name, title_meta=_meta_title(name),
+    body = renderer.render(
+        "vendor.html.j2", r=_Defaults(record), name=name,
         other_names=other_names, claims_by_topic=[(t, [_Defaults(c) for c in cs]) for t, cs in claims_by_topic],
         toggles=[_Defaults(t) for t in toggles], access=[_Defaults(a) for a in access],
         incidents=[_Defaults(i) for i in incidents], docs=observed.get("docs", []),
@@ -155,6 +195,8 @@ def vendor_page(record: dict, renderer: Renderer, observed: dict) -> str:
         checks=lambda items: _checks_html(renderer, items),
         cites=lambda cits: _citation_html(renderer, record, cits, False),
     )
+    return FastPage(name, body, lang, vendor_feed=f"{renderer.lang_prefix}vendors/{record['id']}/feed.xml",
+                    vendor_name=name)
 
 
 def _checks_html(renderer: Renderer, items) -> Markup:
@@ -166,7 +208,7 @@ def _checks_html(renderer: Renderer, items) -> Markup:
             parts.append(Markup(f'<p class="erp-check erp-check-found">✓ {esc(renderer.T("quote_found"))} <em>{doc}</em>.</p>'))
         elif c["state"] == "removed":
             since = esc((c["since"] or "")[:10])
-            link = (Markup(f' (<a href="{renderer.base}changes/{esc(c["slug"])}/">{esc(renderer.T("see_change"))}</a>)')
+            link = (Markup(f' (<a href="{renderer.base}changes/{esc(c["slug"])}">{esc(renderer.T("see_change"))}</a>)')
                     if c["slug"] else Markup(""))
             parts.append(Markup(f'<p class="erp-check erp-check-removed">⚠ {esc(renderer.T("quote_removed"))} {since}: '
                                 f'<em>{doc}</em>{link}.</p>'))
@@ -175,14 +217,19 @@ def _checks_html(renderer: Renderer, items) -> Markup:
     return Markup("").join(parts)
 
 
-def change_page(c: dict, renderer: Renderer) -> str:
+def history_page(items: list[dict], renderer: Renderer) -> FastPage:
+    """One watched document's page: `items` are its changes (changes.collect entries), newest first."""
     lang = renderer.lang
-    label = changes.doc_label(c["policy"], lang)
-    heading = f"{c['vendor_name']}: {label} ({c['change']['time'][:10]})"
+    first = items[0]
+    label = changes.doc_label(first["policy"], lang)
+    heading = f"{first['vendor_name']}: {label}"
     repo = renderer.config["repo_url"].rstrip("/")
-    return renderer.render("change.md.j2", c=_Defaults({**c, "label": label}), heading=heading,
-                           title_meta=_meta_title(heading), diff=changes.diff_html(c["change"].get("diff") or []),
-                           raw_url=f"{repo}/blob/main/snapshots/{c['change']['raw']}")
+    rows = [_Defaults({**c, "diff": changes.diff_html(c["change"].get("diff") or []),
+                       "raw_url": f"{repo}/blob/main/snapshots/{c['change']['raw']}"}) for c in items]
+    body = renderer.render("history.html.j2", heading=heading, label=label, vendor_id=first["vendor"],
+                           vendor_name=first["vendor_name"], policy=_Defaults(first["policy"]), items=rows)
+    return FastPage(heading, body, lang, vendor_feed=f"{renderer.lang_prefix}vendors/{first['vendor']}/feed.xml",
+                    vendor_name=first["vendor_name"], search="title")
 
 
 def _meta_title(text: str) -> str:

@@ -91,7 +91,8 @@ def write_records(folder: Path, *records: dict) -> Path:
     return folder
 
 
-def build_site(tmp: Path, vendors_dir: Path, snapshots_dir: Path | None = None, check: bool = True):
+def build_site(tmp: Path, vendors_dir: Path, snapshots_dir: Path | None = None, check: bool = True,
+               env_extra: dict | None = None):
     """Run `mkdocs build --strict` on a copy of the site config whose docs_dir and site_dir are in tmp."""
     docs = tmp / "site_src"
     if docs.exists():
@@ -104,7 +105,7 @@ def build_site(tmp: Path, vendors_dir: Path, snapshots_dir: Path | None = None, 
     config = config.replace("  - scripts/mkdocs_hooks.py", f"  - {ROOT / 'scripts' / 'mkdocs_hooks.py'}")
     (tmp / "mkdocs.yml").write_text(config, encoding="utf-8")
     env = {**os.environ, "ERPWATCH_VENDORS_DIR": str(vendors_dir), "NO_MKDOCS_2_WARNING": "1",
-           "ERPWATCH_SNAPSHOTS_DIR": str(snapshots_dir or tmp / "no-snapshots")}
+           "ERPWATCH_SNAPSHOTS_DIR": str(snapshots_dir or tmp / "no-snapshots"), **(env_extra or {})}
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(tmp / "mkdocs.yml")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     if check and proc.returncode != 0:

@@ -83,7 +83,7 @@ def test_feed_items_and_order(tmp_path):
     assert dates == sorted(dates, reverse=True)
     change = next(e for e in feed.entries if e.tags[0].term == "policy-changed" and "−1" in e.title)
     assert "Removed" in change.summary and "Added" in change.summary and "30" in change.summary
-    assert change.link.startswith("https://erpwatch.test/site/changes/example-tools--terms--c2")
+    assert change.link == "https://erpwatch.test/site/changes/example-tools--terms/#change-c2"
 
 
 def test_partial_date_event_is_published_with_its_uncertainty(tmp_path):
@@ -119,23 +119,28 @@ def test_change_pages(tmp_path):
     files = _build(tmp_path)
     index = BeautifulSoup(files["changes/index.md"], "html.parser")
     links = [a["href"] for a in index.select(".erp-change-list a")]
-    assert links == ["example-tools--terms--c4/", "example-tools--terms--c2/"]  # newest first, no technical/initial
-    page = files["changes/example-tools--terms--c2/index.md"]
+    # newest first, no technical/initial; each change is a section of its document's history page
+    assert links == ["example-tools--terms/#change-c4", "example-tools--terms/#change-c2"]
+    assert not any(p.startswith("changes/example-tools--terms--") for p in files)  # no page per change
+    page = files["changes/example-tools--terms/index.md"]
     soup = BeautifulSoup(page, "html.parser")
-    assert [d.get_text() for d in soup.select("del.erp-del")][-1] == "90"
-    assert [i.get_text() for i in soup.select("ins.erp-ins")][-1] == "30"
-    assert "2025-02-01T06:00:00Z" in page and "2025-03-01T06:00:00Z" in page  # both versions' dates
-    assert "https://github.test/erpwatch/erpwatch/blob/main/snapshots/example-tools/terms/raw/2.html" in page
+    assert [h["id"] for h in soup.select("h2")] == ["change-c4", "change-c2"]
+    section = soup.select_one("#change-c2").find_next_sibling("div")
+    assert [d.get_text() for d in section.select("del.erp-del")][-1] == "90"
+    assert [i.get_text() for i in section.select("ins.erp-ins")][-1] == "30"
+    assert "2025-02-01T06:00:00Z" in section.get_text() and "2025-03-01T06:00:00Z" in section.get_text()
+    assert section.select_one('a[href="https://github.test/erpwatch/erpwatch/blob/main/snapshots/example-tools/terms/raw/2.html"]')
+    assert [h[1] for h in page.headings()] == ["title", "change-c4", "change-c2"]  # for the table of contents
 
 
 def test_xss_in_policy_diff_and_record_is_escaped_everywhere(tmp_path):
     rec = record(name="Example " + XSS[:40])
     rec["incidents"][0]["summary"] = "Summary " + XSS
     files = _build(tmp_path, rec)
-    page = files["changes/example-tools--terms--c4/index.md"]
+    page = files["changes/example-tools--terms/index.md"]
     soup = BeautifulSoup(page, "html.parser")
     assert not soup.find("script") and not soup.find("img")
-    assert XSS in soup.select("ins.erp-ins")[-1].get_text()
+    assert XSS in soup.select_one("#change-c4").find_next_sibling("div").select("ins.erp-ins")[-1].get_text()
     for path in ("feed.xml", "vendors/example-tools/feed.xml"):
         feed = _parse(files[path])
         raw = files[path]

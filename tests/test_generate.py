@@ -38,7 +38,7 @@ def test_vendor_page_content(tmp_path):
     page = _pages(tmp_path, record())["vendors/example-tools/index.md"]
     text = _text(page)
     assert page.startswith('---\ntitle: "Example Tools"\nvendor_feed: "vendors/example-tools/feed.xml"\n')
-    assert "# Example Tools" in page
+    assert "<h1>Example Tools</h1>" in page
     assert "示例工具" in text and "Example Tools Ltd. (Nowhere)" in text
     # claims grouped by topic, with quotes, and the ended claim marked with when and why
     assert "Retention" in text and "Resale" in text

@@ -1,0 +1,147 @@
+"""The site build's fast path for pages whose body the generator renders as finished HTML (pages.FastPage).
+
+mkdocs spends about 8 ms per page on Markdown and the theme, so a site with thousands of vendor and
+history pages would spend minutes there. Instead, the build renders one *shell* page per language and
+folder depth through mkdocs and the theme like any other page (same navigation, header, language
+selector, scripts), with markers where a page's own parts go: title, vendor name and feed, URL, table of
+contents and body. Each fast page is then that shell with its parts filled in, a string join.
+
+What depends on the theme's markup (the table of contents, the content area) is read from the shell
+itself, so a theme update changes the pages with it; if a marker is not found where expected the build
+stops with an error rather than writing broken pages.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from scripts.pages import FastPage
+
+SHELL = "erpwatch-shell"  # folder name of the shell pages (removed from the built site)
+FEED = "erpwatch-shell-feed/"
+TITLE, VENDOR = "ERPWATCHSHELLTITLE", "ERPWATCHSHELLVENDOR"
+H1, TOC, TOC_SUB, BODY = "ERPWATCHSHELLHEADING", "ERPWATCHSHELLTOC", "ERPWATCHSHELLTOCSUB", "ERPWATCHSHELLBODY"
+
+
+class ShellError(Exception):
+    pass
+
+
+def lang_and_depth(path: str) -> tuple[str, int]:
+    """("zh", 2) for "zh/vendors/x/index.md": the language tree and the folder depth inside it."""
+    lang = "zh" if path.startswith("zh/") else "en"
+    rest = path[3:] if lang == "zh" else path
+    return lang, rest.count("/")
+
+
+def shell_src(lang: str, depth: int) -> str:
+    return ("zh/" if lang == "zh" else "") + "/".join([SHELL] * depth) + "/index.md"
+
+
+def shell_markdown(lang: str) -> str:
+    prefix = "zh/" if lang == "zh" else ""
+    return (f'---\ntitle: "{TITLE}"\nvendor_feed: "{prefix}{FEED}feed.xml"\nvendor_name: "{VENDOR}"\n'
+            f"search:\n  exclude: true\n---\n# {H1}\n\n## {TOC}\n\n### {TOC_SUB}\n\n{BODY}\n")
+
+
+@dataclass
+class Shell:
+    """A rendered shell page cut into literal parts and slots."""
+    parts: list  # str (literal) or a slot name: "title", "vendor", "url", "feed", "toc", "body"
+    leaf: str    # one table-of-contents entry without children, with "\0id\0" and "\0text\0" slots
+    parent: tuple[str, str]  # an entry with children: before and after the children
+
+    @classmethod
+    def parse(cls, output: str, lang: str, depth: int) -> Shell:
+        url = "/".join([SHELL] * depth) + "/"
+        h1 = output.find(f'<h1 id="{H1.lower()}"')
+        body = output.find(f"<p>{BODY}</p>")
+        if h1 < 0 or body < h1:
+            raise ShellError("the content area was not found in the shell page")
+        content = (h1, body + len(f"<p>{BODY}</p>"))
+        top = output.find(f'href="#{TOC.lower()}"')
+        sub = output.find(f'href="#{TOC_SUB.lower()}"')
+        if top < 0 or sub < top or top > h1:
+            raise ShellError("the table of contents was not found in the shell page")
+        top_li = output.rfind("<li", 0, top)
+        sub_li = output.rfind("<li", 0, sub)
+        sub_end = output.find("</li>", sub) + len("</li>")
+        top_end = output.find("</li>", sub_end) + len("</li>")
+        if min(top_li, sub_li) < 0 or sub_end < len("</li>") or top_end < sub_end:
+            raise ShellError("the table of contents entries were not found in the shell page")
+        leaf = output[sub_li:sub_end].replace(f"#{TOC_SUB.lower()}", "#\0id\0").replace(TOC_SUB, "\0text\0")
+        parent_before = output[top_li:sub_li].replace(f"#{TOC.lower()}", "#\0id\0").replace(TOC, "\0text\0")
+        parent_after = output[sub_end:top_end]
+        # Literal parts and slots, in order.
+        text = output[:top_li] + "\0toc\0" + output[top_end:content[0]] + "\0body\0" + output[content[1]:]
+        for marker, slot in ((TITLE, "title"), (VENDOR, "vendor"), (FEED, "feed"), (url, "url"),
+                             (f'href="#{H1.lower()}"', "skip")):  # the theme's "skip to content" link
+            text = text.replace(marker, f"\0{slot}\0")
+        left = text.lower().find("erpwatchshell")
+        if SHELL in text or left >= 0:
+            raise ShellError("a marker of the shell page is left in an unexpected place: "
+                             + text[max(0, left - 80):][:160])
+        return cls(parts=text.split("\0"), leaf=leaf, parent=(parent_before, parent_after))
+
+    def render(self, page: FastPage, url: str, feed: str) -> str:
+        """`url`: the page's folder relative to its language's root ("vendors/x/"); `feed`: the folder of its
+        vendor feed, relative to the same root."""
+        heads = page.headings()
+        slots = {"title": html.escape(page.title), "vendor": html.escape(page.vendor_name or ""), "url": url,
+                 "feed": feed, "toc": self.toc(page), "body": page.body,
+                 "skip": f'href="#{heads[0][1]}"' if heads else 'href="#"'}
+        return "".join(slots[p] if i % 2 else p for i, p in enumerate(self.parts))
+
+    def toc(self, page: FastPage) -> str:
+        out, children = [], []
+        heads = [h for h in page.headings() if h[0] > 1]
+        for k, (level, hid, text) in enumerate(heads):
+            if level == 3:
+                continue
+            children = []
+            for level2, hid2, text2 in heads[k + 1:]:
+                if level2 == 2:
+                    break
+                children.append(self._entry(self.leaf, hid2, text2))
+            if children:
+                before, after = self.parent
+                out.append(self._entry(before, hid, text) + "".join(children) + after)
+            else:
+                out.append(self._entry(self.leaf, hid, text))
+        return "".join(out)
+
+    @staticmethod
+    def _entry(template: str, hid: str, text: str) -> str:
+        # `text` is already escaped HTML (from our own body); the theme's aria-label takes it as is too.
+        return template.replace("\0id\0", hid).replace("\0text\0", text)
+
+
+_TAGS = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_HEADING_AT = re.compile(r'<h([1-3])(?: id="([^"]*)")?>')
+
+
+def search_entries(page: FastPage, url: str) -> list[dict]:
+    """Search index entries in the theme's format: the page's head, then one per h2/h3 section (only the
+    head for pages marked search="title", whose bodies are long diffs)."""
+    body = page.body
+    marks = [(m.start(), m.group(2)) for m in _HEADING_AT.finditer(body) if m.group(1) != "1" and m.group(2)]
+    bounds = [(0, None)] + marks
+    entries = []
+    for n, (start, hid) in enumerate(bounds):
+        end = bounds[n + 1][0] if n + 1 < len(bounds) else len(body)
+        chunk = body[start:end]
+        if hid is None:
+            title = html.escape(page.title)
+            chunk = re.sub(r"<h1[ >].*?</h1>", "", chunk, count=1, flags=re.S)
+        else:
+            head_end = chunk.find("</h")
+            title = _SPACE.sub(" ", _TAGS.sub("", chunk[:head_end].split("<a class=\"headerlink\"")[0])).strip()
+            chunk = chunk[chunk.find(">", head_end) + 1:]
+        text = _SPACE.sub(" ", _TAGS.sub(" ", chunk)).strip()
+        entries.append({"location": url + (f"#{hid}" if hid else ""), "title": title, "text": text})
+        if page.search == "title":
+            break
+    return entries

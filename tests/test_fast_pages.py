@@ -1,0 +1,100 @@
+"""The build's fast path (scripts/shell.py): vendor and history pages put into the theme's page frame without
+running Markdown and the theme per page. The same site is built twice, with the fast path and without it
+(ERPWATCH_FAST_PAGES=0: every page through mkdocs), and the pages must match outside the content area."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import posixpath
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+
+from scripts import bench_data, shell
+from tests.sitebuild import build_site
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("fast")
+    vendors = bench_data.write_vendors(tmp / "vendors", 2)  # fictional vendors on example.test
+    store = tmp / "store"
+    bench_data.write_store(store, 2, workers=1)
+    fast = tmp / "fast"
+    slow = tmp / "slow"
+    build_site(fast, vendors, store)
+    build_site(slow, vendors, store, env_extra={"ERPWATCH_FAST_PAGES": "0"})
+    return fast / "site", slow / "site"
+
+
+def _fast_pages(site):
+    return sorted(str(p.relative_to(site)) for p in site.glob("**/index.html")
+                  if re.match(r"(zh/)?(vendors|changes)/[^/]+/index.html$", str(p.relative_to(site))))
+
+
+def _chrome(site, page: str) -> str:
+    """The page without its content area, table of contents and skip link (which targets the first heading),
+    whitespace normalised, and every relative link resolved from the page's folder (mkdocs writes the
+    shortest relative form, the fast path one that is the same from every page at that depth)."""
+    soup = BeautifulSoup((site / page).read_text(encoding="utf-8"), "html.parser")
+    for el in soup.select("nav.md-nav--secondary, article.md-content__inner, a.md-skip"):
+        el.decompose()
+    folder = posixpath.dirname(page)
+    for el in soup.find_all(True):
+        for attr in ("href", "src"):
+            value = el.get(attr)
+            if value and not re.match(r"^([a-z]+:|#|/)", value):
+                resolved = posixpath.normpath(posixpath.join(folder, value))
+                el[attr] = resolved + ("/" if value.endswith("/") or value in (".", "..") else "")
+    return re.sub(r"\s+", " ", str(soup))
+
+
+def test_same_pages_exist(sites):
+    fast, slow = sites
+    pages = _fast_pages(fast)
+    assert pages == _fast_pages(slow)
+    assert len([p for p in pages if "/changes/" in f"/{p}"]) == 2 * 2 * len(bench_data.SITE_DOCS)  # 2 langs
+    assert len([p for p in pages if "/vendors/" in f"/{p}"]) == 2 * 2
+    assert not list(fast.glob(f"**/{shell.SHELL}*")), "the shell pages are removed from the site"
+
+
+def test_frame_matches_what_mkdocs_renders(sites):
+    fast, slow = sites
+    for page in _fast_pages(fast):
+        assert _chrome(fast, page) == _chrome(slow, page), page
+        html = (fast / page).read_text(encoding="utf-8")
+        assert "erpwatchshell" not in html.lower() and shell.SHELL not in html
+        skip = BeautifulSoup(html, "html.parser").select_one("a.md-skip")["href"]
+        assert skip == "#title"  # "skip to content" goes to the page's heading
+
+
+def test_content_title_feed_and_language_links(sites):
+    fast, _ = sites
+    vid = bench_data.vendor_id(1)
+    soup = BeautifulSoup((fast / f"zh/vendors/{vid}/index.html").read_text(encoding="utf-8"), "html.parser")
+    name = soup.select_one("article h1").get_text()
+    assert soup.title.get_text().startswith(name)
+    assert soup.select_one('link[rel="canonical"]')["href"].endswith(f"/zh/vendors/{vid}/")
+    feeds = [link["href"] for link in soup.select('link[type="application/rss+xml"]')]
+    assert f"../../vendors/{vid}/feed.xml" in feeds  # this vendor's Chinese feed, relative to zh/vendors/<id>/
+    assert soup.select_one("a.erp-lang-en")["href"] == f"../../../vendors/{vid}/"
+    toc = [a["href"] for a in soup.select("nav.md-nav--secondary a.md-nav__link")]
+    assert toc[:3] == ["#rubric", "#watched-documents", "#claims"] and "#sources" in toc
+    assert all(soup.find(id=h[1:]) for h in toc)
+
+
+def test_search_index_and_sitemap(sites):
+    fast, _ = sites
+    index = json.loads((fast / "search/search_index.json").read_text(encoding="utf-8"))
+    locations = [d["location"] for d in index["docs"]]
+    assert not any(shell.SHELL in loc for loc in locations)
+    vid = bench_data.vendor_id(2)
+    assert f"vendors/{vid}/" in locations and f"vendors/{vid}/#claims" in locations
+    assert f"zh/vendors/{vid}/#incidents" in locations
+    history = [loc for loc in locations if loc.startswith(f"changes/{vid}--")]
+    assert len(history) == len(bench_data.SITE_DOCS)  # one entry per history page: diffs are not indexed
+    sitemap = (fast / "sitemap.xml").read_text(encoding="utf-8")
+    assert f"/zh/changes/{vid}--" in sitemap and f"/vendors/{vid}/</loc>" in sitemap and shell.SHELL not in sitemap
+    assert gzip.decompress((fast / "sitemap.xml.gz").read_bytes()).decode("utf-8") == sitemap
