@@ -5,8 +5,9 @@ per response; bounded retries with exponential backoff on connection errors, tim
 honouring Retry-After up to a cap (a server asking for a longer pause is not retried this run); a size
 cap counted on the *decompressed* bytes while streaming (a gzip bomb stops at the cap); redirects
 followed by hand so every hop is checked (scheme, robots.txt, address); conditional GET; robots.txt
-fetched once per origin per run; at most one request at a time per host, with a pause between requests
-to the same host (the larger of the configured delay and the site's Crawl-delay, capped).
+fetched once per origin per run; at most one request at a time per host, and two requests to the same host
+start at least a pause apart (the larger of the configured delay and the site's Crawl-delay, capped),
+counted from the start of the previous request.
 """
 
 from __future__ import annotations
@@ -147,11 +148,17 @@ def _watched(pools: dict) -> dict:
 
 
 class HostGate:
-    """At most one request at a time per host, `delay` seconds apart."""
+    """At most one request at a time per host, and two requests to a host start at least `delay` seconds
+    apart.
+
+    The delay counts from the *start* of the previous request (as Scrapy's DOWNLOAD_DELAY does), not from
+    the end of its response: a host sees at most one request every `delay` seconds and never two at once,
+    however slowly it answers; a slow answer is not followed by a further full pause. (Counting from the
+    end made every document cost latency + delay: 6.8 s per host for robots.txt and 5 pages at 300 ms.)"""
 
     def __init__(self):
         self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
-        self._last: dict[str, float] = {}
+        self._last: dict[str, float] = {}  # host -> when its last request started
         self._guard = threading.Lock()
 
     @contextmanager
@@ -162,10 +169,8 @@ class HostGate:
             wait = self._last.get(host, -1e9) + delay - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
-            try:
-                yield
-            finally:
-                self._last[host] = time.monotonic()
+            self._last[host] = time.monotonic()
+            yield
 
 
 class HttpClient:
@@ -176,6 +181,7 @@ class HttpClient:
         self._sessions: list[requests.Session] = []
         self._gate = HostGate()
         self._robots: dict[str, Robots] = {}
+        self._crawl_delays: dict[str, float] = {}  # host -> the largest Crawl-delay of its origins
         self._unreachable: dict[str, Failure] = {}
         self._robots_lock: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._robots_guard = threading.Lock()
@@ -240,7 +246,11 @@ class HttpClient:
                 raise Failure(f.kind, f"{f.message} (earlier in this run)", final_url=url)
             if origin not in self._robots:
                 try:
-                    self._robots[origin] = self._fetch_robots(origin)
+                    robots = self._fetch_robots(origin)
+                    if robots.crawl_delay:
+                        host = parts.hostname or ""
+                        self._crawl_delays[host] = max(self._crawl_delays.get(host, 0.0), robots.crawl_delay)
+                    self._robots[origin] = robots
                 except Failure as f:
                     if f.kind in (NETWORK, TIMEOUT):
                         self._unreachable[origin] = f
@@ -248,11 +258,10 @@ class HttpClient:
             return self._robots[origin]
 
     def crawl_delay(self, host: str) -> float:
-        # A snapshot: other threads add origins while this one reads (a live view raised "dictionary
-        # changed size during iteration" in a 200-host run).
-        delays = [r.crawl_delay for o, r in list(self._robots.items())
-                  if urlsplit(o).hostname == host and r.crawl_delay]
-        return max([self.config.host_delay, *delays])
+        """The pause between two requests to `host`: the configured delay or the host's Crawl-delay.
+        (A lookup by host: scanning every origin's robots.txt on each request cost O(hosts) per request,
+        8 of the 60 profiled CPU seconds of a 200-host run.)"""
+        return max(self.config.host_delay, self._crawl_delays.get(host, 0.0))
 
     # --- internals -------------------------------------------------------------------------------
 

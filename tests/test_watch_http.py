@@ -275,9 +275,10 @@ def test_crawl_delay_is_read_and_capped():
 
 # --- politeness ------------------------------------------------------------------------------------
 
-def test_one_request_at_a_time_per_host_with_a_delay(server):
-    server.route("/p", handler=lambda r: Reply(200, "<p>x</p>", delay=0.1))
-    config = replace(FAST, host_delay=0.2)
+@pytest.mark.parametrize("response_time, delay", [(0.1, 0.3), (0.3, 0.1)])
+def test_one_request_at_a_time_per_host_with_a_delay(server, response_time, delay):
+    server.route("/p", handler=lambda r: Reply(200, "<p>x</p>", delay=response_time))
+    config = replace(FAST, host_delay=delay)
     with HttpClient(config) as client:
         threads = [threading.Thread(target=client.get, args=(server.url("/p"),)) for _ in range(4)]
         for t in threads:
@@ -287,7 +288,22 @@ def test_one_request_at_a_time_per_host_with_a_delay(server):
     assert server.max_active == 1
     times = sorted(r.time for r in server.requests_to("/p"))
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 0.1 + 0.2 - 0.02  # previous response time + the pause
+    # Starts are `delay` apart (counted from the previous start), and a slow response is never overlapped.
+    assert min(gaps) >= max(response_time, delay) - 0.02
+
+
+def test_crawl_delay_applies_to_its_host_only(server, server2):
+    server.route("/robots.txt", "User-agent: *\nCrawl-delay: 0.4\n", content_type="text/plain")
+    for s in (server, server2):
+        s.route("/p", "<p>x</p>")
+    with HttpClient(replace(FAST, host_delay=0.0)) as client:
+        for _ in range(3):
+            client.get(server.url("/p"))
+            client.get(server2.url("/p"))
+        assert client.crawl_delay(server.host) == 0.4
+        assert client.crawl_delay(server2.host) == 0.0
+    times = [r.time for r in server.requests_to("/p")]
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.4 - 0.02
 
 
 def test_different_hosts_are_fetched_in_parallel(server, server2):
