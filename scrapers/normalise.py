@@ -13,9 +13,9 @@ Two forms of the same text:
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
+import threading
 import unicodedata
 
 # Characters with no visible width that pages sprinkle through text (soft hyphen, zero-width space, word
@@ -44,10 +44,20 @@ def clean_text(text: str) -> str:
     return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n")
 
 
-@functools.cache
+_format_table: dict[int, None] | None = None
+_format_lock = threading.Lock()
+
+
 def _format_chars() -> dict[int, None]:
-    """Every Unicode format character (category Cf: joiners, direction marks, tags...), for translate()."""
-    return dict.fromkeys(cp for cp in range(0x110000) if unicodedata.category(chr(cp)) == "Cf")
+    """Every Unicode format character (category Cf: joiners, direction marks, tags...), for translate().
+    Built once, under a lock: it takes ~0.2 s, and with functools.cache each of a run's 200 worker
+    threads that got there before the first had finished built it again (25 CPU seconds in a repeat run)."""
+    global _format_table
+    if _format_table is None:
+        with _format_lock:
+            if _format_table is None:
+                _format_table = dict.fromkeys(cp for cp in range(0x110000) if unicodedata.category(chr(cp)) == "Cf")
+    return _format_table
 
 
 def comparison_key(text: str) -> str:
