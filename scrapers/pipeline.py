@@ -117,6 +117,9 @@ class Watcher:
             status.update(http_status=304, final_url=target.url, pending_shrink=None)
             return Outcome(target, "unchanged")
         status.update(http_status=page.http_status, final_url=page.final_url)
+        if self._same_page(target, current, unresolved, page):
+            status.update(etag=page.etag, last_modified=page.last_modified, pending_shrink=None)
+            return Outcome(target, "unchanged")
         text, words = page_text(page, target)
         old_text = self._text_of(target, current)
         if old_text is not None and comparison_key(old_text) == comparison_key(text):
@@ -132,6 +135,23 @@ class Watcher:
                              reason=reason)
         status.update(etag=page.etag, last_modified=page.last_modified, pending_shrink=None)
         return Outcome(target, "changed", event=event)
+
+    def _same_page(self, target: Target, current: dict | None, unresolved: Failure | None, page: Page) -> bool:
+        """The fetched page is, character for character, the raw HTML the current version was extracted
+        from, fetched from the same URL and ending at the same final URL and status, and the record's
+        selectors and the extractor are those that version was made with. Extraction is a pure function
+        of (html, select, remove) and the page checks (scrapers.page) of the page, its words and its URLs,
+        so the text is the current version's and the page passed the same checks when it was recorded:
+        it is unchanged without parsing it again (most servers ignore validators, so this is the usual
+        repeat run)."""
+        if current is None or unresolved:
+            return False
+        made_with = (current.get("select"), current.get("remove"), current.get("extractor"), current.get("url"),
+                     current.get("final_url"), current.get("http_status"))
+        if made_with != (target.select, target.remove, EXTRACTOR_VERSION, target.url, page.final_url,
+                         page.http_status):
+            return False
+        return self.store.raw_html(current) == page.html
 
     def _shrink_gate(self, text: str, words: int, old_words: int, status: dict, page: Page) -> str | None:
         if words >= SHRINK_RATIO * old_words:

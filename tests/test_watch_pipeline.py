@@ -234,6 +234,39 @@ def test_304_is_unchanged_without_extraction(server, make, monkeypatch):
     assert server.requests_to("/privacy")[-1].headers["if-none-match"] == '"v1"'
 
 
+def test_the_same_page_again_is_unchanged_without_extraction(server, make, monkeypatch):
+    server.route("/privacy", policy_page(PARAS))  # no validators: the server always answers 200
+    w = make()
+    w.check(target(server))
+    calls = []
+    real = pipeline.page_text
+    monkeypatch.setattr(pipeline, "page_text", lambda *a: calls.append(a) or real(*a))
+    outcome = w.check(target(server))
+    assert outcome.result == "unchanged" and calls == []
+    status = w.store.status("acme-tools", "privacy")
+    assert status["failure"] is None and status["http_status"] == 200 and status["pending_shrink"] is None
+    assert len(w.store.changes("acme-tools", "privacy")) == 1
+    # A page that differs in any character is extracted and compared as usual ...
+    server.route("/privacy", policy_page(PARAS, head="<script>var nonce='b2'</script>"))
+    assert w.check(target(server)).result == "unchanged" and len(calls) == 1
+    # New selectors: the stored page is re-extracted with them first (a technical update), and the same
+    # page fetched again is then that new version's page.
+    server.route("/privacy", policy_page(PARAS))
+    outcome = w.check(target(server, remove="h1"))
+    assert outcome.result == "unchanged" and len(outcome.technical) == 1 and len(calls) == 1
+    assert "Privacy Policy" not in w.store.current_text("acme-tools", "privacy")
+
+
+def test_the_same_page_on_another_final_url_is_checked_again(server, make):
+    server.route("/privacy", policy_page(PARAS))
+    w = make()
+    w.check(target(server))
+    server.route("/privacy", status=302, headers={"Location": "/login"})
+    server.route("/login", policy_page(PARAS))
+    outcome = w.check(target(server))
+    assert outcome.result == "failed" and outcome.failure == "login-or-home"
+
+
 def test_validators_of_a_failed_page_are_not_kept(server, make):
     server.route("/privacy", policy_page(PARAS), headers={"ETag": '"good"'})
     w = make()
