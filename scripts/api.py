@@ -49,38 +49,44 @@ def _quote_checks(info: dict, kind: str, item: str, base: str) -> list[dict]:
     return out
 
 
-def build(recs: list[dict], events: list[dict], changes: list[dict], doc_rows: dict, site_url: str,
-          quote_info: dict | None = None) -> dict[str, str]:
-    """All API files as {path relative to site_src: content}."""
+def vendor_file(rec: dict, events: list[dict], changes: list[dict], rows: list[dict], site_url: str,
+                quote_info: dict | None = None) -> tuple[dict, str, str]:
+    """One vendor's part of the API: (its summary for vendors.json, path, content of vendors/<id>.json).
+    `events`: the vendor's events, sorted as in events.json; `changes`: its changes, newest first; `rows`: its
+    watched documents (generate._doc_rows)."""
+    base = site_url.rstrip("/") + "/"
+    vid = rec["id"]
+    last = max((r["last_change"]["date"] for r in rows if r["last_change"]), default=None)
+    summary = {
+        "id": vid, "name": rec["name"], "names": rec.get("names", {}), "website": rec["website"],
+        "categories": rec.get("categories", []), "marketplaces": rec.get("marketplaces", []),
+        "counts": {k: len(rec.get(k, [])) for k in ("claims", "incidents", "toggles", "policies", "sources", "access")},
+        "current_defaults": _current_defaults(rec), "last_policy_change": last, "links": _links(site_url, vid),
+    }
+    by_doc: dict[str, list] = {}
+    for c in reversed(changes):
+        by_doc.setdefault(c["doc"], []).append(c)
+    derived = {
+        "current_defaults": summary["current_defaults"],
+        "claims": [{"id": c["id"], "topic": c["topic"], "status": "ended" if c.get("ended") else "current",
+                    "quote_checks": _quote_checks(quote_info or {}, "claim", c["id"], base)}
+                   for c in rec.get("claims", [])],
+        "policies": [{"id": r["id"], "url": r["url"], "state": r["state"], "last_checked": r["checked"],
+                      "changes": [{"id": c["change"]["id"], "time": c["change"]["time"],
+                                   "added": c["change"]["added"], "removed": c["change"]["removed"],
+                                   "page": f"{base}changes/{c['slug']}"}
+                                  for c in by_doc.get(r["id"], [])]}
+                     for r in rows],
+        "events": [e["id"] for e in events],
+        "links": summary["links"],
+    }
+    return summary, f"{API}vendors/{vid}.json", dumps({"api_version": 1, "record": rec, "derived": derived})
+
+
+def index_files(summaries: list[dict], events: list[dict], site_url: str) -> dict[str, str]:
+    """The site-wide API files: vendors.json (from vendor_file's summaries), events.json, schema, OpenAPI."""
     base = site_url.rstrip("/") + "/"
     files: dict[str, str] = {}
-    summaries = []
-    for rec in recs:
-        vid = rec["id"]
-        rows = doc_rows.get(vid, [])
-        last = max((r["last_change"]["date"] for r in rows if r["last_change"]), default=None)
-        summary = {
-            "id": vid, "name": rec["name"], "names": rec.get("names", {}), "website": rec["website"],
-            "categories": rec.get("categories", []), "marketplaces": rec.get("marketplaces", []),
-            "counts": {k: len(rec.get(k, [])) for k in ("claims", "incidents", "toggles", "policies", "sources", "access")},
-            "current_defaults": _current_defaults(rec), "last_policy_change": last, "links": _links(site_url, vid),
-        }
-        summaries.append(summary)
-        derived = {
-            "current_defaults": summary["current_defaults"],
-            "claims": [{"id": c["id"], "topic": c["topic"], "status": "ended" if c.get("ended") else "current",
-                        "quote_checks": _quote_checks((quote_info or {}).get(vid, {}), "claim", c["id"], base)}
-                       for c in rec.get("claims", [])],
-            "policies": [{"id": r["id"], "url": r["url"], "state": r["state"], "last_checked": r["checked"],
-                          "changes": [{"id": c["change"]["id"], "time": c["change"]["time"],
-                                       "added": c["change"]["added"], "removed": c["change"]["removed"],
-                                       "page": f"{base}changes/{c['slug']}"}
-                                      for c in reversed(changes) if c["vendor"] == vid and c["doc"] == r["id"]]}
-                         for r in rows],
-            "events": [e["id"] for e in events if e["vendor"] == vid],
-            "links": summary["links"],
-        }
-        files[f"{API}vendors/{vid}.json"] = dumps({"api_version": 1, "record": rec, "derived": derived})
     files[f"{API}vendors.json"] = dumps({"api_version": 1, "vendors": summaries})
     files[f"{API}events.json"] = dumps({"api_version": 1, "events": [
         {k: e.get(k) for k in ("id", "type", "vendor", "date", "date_text", "date_exact", "sort_date", "title",
@@ -89,6 +95,27 @@ def build(recs: list[dict], events: list[dict], changes: list[dict], doc_rows: d
     schema["$id"] = schema_id(site_url)
     files[f"{API}schema/vendor.json"] = dumps(schema)
     files[f"{API}openapi.json"] = dumps(openapi(site_url))
+    return files
+
+
+def build(recs: list[dict], events: list[dict], changes: list[dict], doc_rows: dict, site_url: str,
+          quote_info: dict | None = None) -> dict[str, str]:
+    """All API files as {path relative to site_src: content}."""
+    events_of: dict[str, list] = {}
+    for e in events:
+        events_of.setdefault(e["vendor"], []).append(e)
+    changes_of: dict[str, list] = {}
+    for c in changes:
+        changes_of.setdefault(c["vendor"], []).append(c)
+    files: dict[str, str] = {}
+    summaries = []
+    for rec in recs:
+        vid = rec["id"]
+        summary, path, content = vendor_file(rec, events_of.get(vid, []), changes_of.get(vid, []),
+                                             doc_rows.get(vid, []), site_url, (quote_info or {}).get(vid, {}))
+        summaries.append(summary)
+        files[path] = content
+    files.update(index_files(summaries, events, site_url))
     return files
 
 

@@ -67,13 +67,35 @@ def _git_added_date(path: Path) -> dt.date | None:
     return dt.datetime.fromisoformat(lines[-1]).astimezone(dt.UTC).date()
 
 
-def record_events(record: dict, vendors_dir: Path | None = None) -> list[dict]:
+def git_added_dates(vendors_dir: Path) -> dict[str, dt.date] | None:
+    """File name -> date its first version was committed, for every record file, from one `git log` (one
+    process for the whole folder, not one per record). None when the folder is not in a git checkout."""
+    try:
+        out = subprocess.run(["git", "log", "--diff-filter=A", "--no-renames", "--format=%x00%cI", "--name-only",
+                              "--", "."], cwd=vendors_dir, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return None
+    dates: dict[str, dt.date] = {}
+    for chunk in out.stdout.split("\0")[1:]:  # newest commit first: the last date seen for a file is its first
+        when, *names = chunk.strip().splitlines()
+        day = dt.datetime.fromisoformat(when).astimezone(dt.UTC).date()
+        for name in names:
+            if name.strip():
+                dates[Path(name).name] = day
+    return dates
+
+
+def record_events(record: dict, vendors_dir: Path | None = None, added_dates: dict | None = None) -> list[dict]:
+    """`added_dates`: git_added_dates(vendors_dir), read once for all records; a file it lacks (renamed, say)
+    is looked up on its own, following renames."""
     vid = record["id"]
     page = f"vendors/{vid}/"
     out = []
     name = record["name"]
     if vendors_dir is not None:
-        added = _git_added_date(Path(vendors_dir) / f"{vid}.yaml")
+        added = (added_dates or {}).get(f"{vid}.yaml") or _git_added_date(Path(vendors_dir) / f"{vid}.yaml")
         if added:
             out.append(_event("vendor-added", record, "added", added.isoformat(), added,
                               {"en": f"{name} added to ERP Watch", "zh": f"新增服务商:{name}"},

@@ -101,51 +101,99 @@ def _compare_row(record: dict, observed: dict, lang: str) -> dict:
             "last_change": last, "last_change_sort": last or ""}
 
 
-def build_pages(recs: list[dict], store, config: dict, vendors_dir: Path) -> dict[str, str]:
+def build_pages(recs: list[dict], store, config: dict, vendors_dir: Path, workers: int | None = None) -> dict[str, str]:
     """All generated files as {path relative to site_src: content}: the English tree at the root, the
-    Chinese tree under zh/, feeds in both languages, and the (language-neutral) API."""
+    Chinese tree under zh/, feeds in both languages, and the (language-neutral) API.
+
+    Everything that belongs to one vendor (its pages, history pages, feeds, API file, events) is made by
+    _vendor_part, in `workers` processes for large sites (default: build_workers()); the rest from those parts."""
     store = CachedStore(store) if store is not None else None
     change_list = changes.collect(recs, store)
-    all_events = ev.policy_events(change_list)
-    quote_info = {rec["id"]: quotes.statuses(rec, store) for rec in recs}
-    for rec in recs:
-        all_events += ev.record_events(rec, vendors_dir) + ev.quote_events(rec, quote_info[rec["id"]])
-    all_events = ev.sort_events(all_events)
-    doc_rows_by_lang = {lang: {rec["id"]: _doc_rows(rec, store, lang) for rec in recs} for lang in LANGS}
+    changes_of: dict[str, list] = {}
+    for c in change_list:  # newest first, and so is each vendor's list
+        changes_of.setdefault(c["vendor"], []).append(c)
+    added = ev.git_added_dates(vendors_dir) if vendors_dir is not None else None
+    git_dir = vendors_dir if added is not None else None  # not a git checkout: no dates to look up
+    jobs = [(rec, changes_of.get(rec["id"], [])) for rec in recs]
+    parts = _run_parts(jobs, (store, config, git_dir, added), build_workers() if workers is None else workers)
+    all_events = ev.sort_events([e for part in parts for e in part["events"]])
     out: dict[str, str] = {}
+    for part in parts:
+        out.update(part["files"])
     for lang in LANGS:
-        tree = _language_tree(recs, change_list, all_events, doc_rows_by_lang[lang], config, lang, store, quote_info)
+        tree = _language_tree(recs, change_list, all_events, [p["compare"][lang] for p in parts], config, lang)
         prefix = "" if lang == "en" else f"{lang}/"
         out.update({prefix + path: content for path, content in tree.items()})
-    out.update(api.build(recs, all_events, change_list, doc_rows_by_lang["en"], config["site_url"], quote_info))
+    out.update(api.index_files([p["summary"] for p in parts], all_events, config["site_url"]))
     return out
 
 
 LANGS = ("en", "zh")
+PARALLEL_FROM = 40  # records; below this a process pool costs more than it saves
 
 
-def _language_tree(recs, change_list, all_events, doc_rows, config, lang, store=None, quote_info=None) -> dict[str, str]:
+def build_workers() -> int:
+    """Processes for the per-vendor work: $ERPWATCH_BUILD_WORKERS, else one per CPU (at most 4)."""
+    try:
+        return max(1, int(os.environ.get("ERPWATCH_BUILD_WORKERS") or min(os.cpu_count() or 1, 4)))
+    except ValueError:
+        return 1
+
+
+_SHARED: tuple = ()  # (store, config, git_dir, added) for forked workers
+
+
+def _run_parts(jobs: list, shared: tuple, workers: int) -> list[dict]:
+    global _SHARED
+    _SHARED = shared
+    if workers <= 1 or len(jobs) < PARALLEL_FROM:
+        return [_vendor_part(*job) for job in jobs]
+    import multiprocessing
+    # fork: the workers inherit the records, the store cache and the templates; results come back pickled.
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.starmap(_vendor_part, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
+
+
+def _vendor_part(rec: dict, vendor_changes: list[dict]) -> dict:
+    """One vendor's files (pages and history pages in both languages, feeds, API file) and events."""
+    store, config, git_dir, added = _SHARED
+    vid = rec["id"]
+    qinfo = quotes.statuses(rec, store)
+    events = ev.sort_events(ev.policy_events(vendor_changes) + ev.record_events(rec, git_dir, added)
+                            + ev.quote_events(rec, qinfo))
+    rows = {lang: _doc_rows(rec, store, lang) for lang in LANGS}
+    versions = {p["id"]: store.changes(vid, p["id"]) if store else [] for p in rec.get("policies", [])}
+    by_doc: dict[str, list[dict]] = {}
+    for c in vendor_changes:
+        by_doc.setdefault(c["history"], []).append(c)
+    files: dict[str, str] = {}
+    compare = {}
+    for lang in LANGS:
+        prefix = "" if lang == "en" else f"{lang}/"
+        observed = {"docs": rows[lang], "quotes": qinfo, "versions": versions}
+        r = pages.Renderer(lang, 2, config)
+        files[f"{prefix}vendors/{vid}/index.md"] = pages.vendor_page(rec, r, observed)
+        compare[lang] = _compare_row(rec, observed, lang)
+        for slug, items in by_doc.items():
+            files[f"{prefix}changes/{slug}/index.md"] = pages.history_page(items, r)
+        files.update({prefix + k: v for k, v in _vendor_feed(rec, events, config["site_url"], lang).items()})
+    summary, path, content = api.vendor_file(rec, events, vendor_changes, rows["en"], config["site_url"], qinfo)
+    files[path] = content
+    return {"events": events, "files": files, "compare": compare, "summary": summary}
+
+
+def _language_tree(recs, change_list, all_events, compare_rows, config, lang) -> dict[str, str]:
     out: dict[str, str] = {}
-    rows, incidents = [], []
+    incidents = []
     for rec in recs:
-        observed = {"docs": doc_rows[rec["id"]], "quotes": (quote_info or {}).get(rec["id"], {}),
-                    "versions": {p["id"]: store.changes(rec["id"], p["id"]) if store else [] for p in rec.get("policies", [])}}
-        out[f"vendors/{rec['id']}/index.md"] = pages.vendor_page(rec, pages.Renderer(lang, 2, config), observed)
-        rows.append(_compare_row(rec, observed, lang))
         for inc in rec.get("incidents", []):
             incidents.append((pages.incident_sort_key(rec, inc), {**inc, "vendor_id": rec["id"], "vendor_name": rec["name"]}))
     incidents.sort(key=lambda x: x[0], reverse=True)
     r = pages.Renderer(lang, 1, config)
-    out["vendors/index.md"] = r.render("vendors_index.md.j2", rows=[pages._Defaults(x) for x in rows])
+    out["vendors/index.md"] = r.render("vendors_index.md.j2", rows=[pages._Defaults(x) for x in compare_rows])
     out["incidents/index.md"] = r.render("incidents.md.j2", items=[pages._Defaults(i) for _, i in incidents])
     out["changes/index.md"] = r.render("changes.md.j2", items=[
         pages._Defaults({**c, "label": changes.doc_label(c["policy"], lang)}) for c in change_list])
-    r = pages.Renderer(lang, 2, config)
-    by_doc: dict[str, list[dict]] = {}
-    for c in change_list:  # newest first, so each document's list is too
-        by_doc.setdefault(c["history"], []).append(c)
-    for slug, items in by_doc.items():
-        out[f"changes/{slug}/index.md"] = pages.history_page(items, r)
     out["rubric/index.md"] = pages.Renderer(lang, 1, config).render("rubric.md.j2", m=pages._Defaults(rubric.methodology()))
     counts = {"vendors": len(recs), "incidents": len(incidents),
               "claims": sum(len(x.get("claims", [])) for x in recs),
@@ -153,8 +201,9 @@ def _language_tree(recs, change_list, all_events, doc_rows, config, lang, store=
               "sources": sum(len(x.get("sources", [])) for x in recs)}
     home_events = [{"date_text": e["date_text"][lang], "link": e["link"], "title": e["title"][lang]} for e in all_events[:10]]
     out["index.md"] = pages.Renderer(lang, 0, config).render("home.md.j2", counts=counts, events=home_events)
-    out.update(_feeds(recs, all_events, config["site_url"], lang))
+    out["feed.xml"] = _global_feed(all_events, config["site_url"], lang)
     if lang != "en":
+        out["sitemap.xml"] = EMPTY_SITEMAP  # the root's feed sits beside the real sitemap
         out.update(_translations(lang))
     return out
 
@@ -174,27 +223,28 @@ EMPTY_SITEMAP = ('<?xml version="1.0" encoding="UTF-8"?>\n'
                  '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>\n')
 
 
-def _feeds(recs: list[dict], all_events: list[dict], site_url: str, lang: str) -> dict[str, str]:
+def _global_feed(all_events: list[dict], site_url: str, lang: str) -> str:
     prefix = "" if lang == "en" else f"{lang}/"
     zh = lang == "zh"
-    files = {"feed.xml": feeds.rss(all_events, title="ERP Watch:全部动态" if zh else "ERP Watch: all events",
-                                   description=("ERP Watch 记录的政策变更、默认设置、事件与服务商回应。" if zh else
-                                                "Policy changes, default settings, incidents and vendor responses "
-                                                "recorded by ERP Watch."),
-                                   site_url=site_url, feed_path=prefix + "feed.xml", limit=feeds.MAX_ITEMS_ALL,
-                                   lang=lang, link_prefix=prefix).decode("utf-8")}
-    for rec in recs:
-        mine = [e for e in all_events if e["vendor"] == rec["id"]]
-        path = f"vendors/{rec['id']}/feed.xml"
-        files[path] = feeds.rss(mine, title=f"ERP Watch:{rec['name']}" if zh else f"ERP Watch: {rec['name']}",
-                                description=(f"ERP Watch 记录的 {rec['name']} 相关动态。" if zh else
-                                             f"Events recorded by ERP Watch about {rec['name']}."),
-                                site_url=site_url, feed_path=prefix + path, limit=feeds.MAX_ITEMS_VENDOR,
-                                lang=lang, link_prefix=prefix).decode("utf-8")
-        files[f"vendors/{rec['id']}/sitemap.xml"] = EMPTY_SITEMAP
-    if lang != "en":  # the root's feed sits beside the real sitemap
-        files["sitemap.xml"] = EMPTY_SITEMAP
-    return files
+    return feeds.rss(all_events, title="ERP Watch:全部动态" if zh else "ERP Watch: all events",
+                     description=("ERP Watch 记录的政策变更、默认设置、事件与服务商回应。" if zh else
+                                  "Policy changes, default settings, incidents and vendor responses "
+                                  "recorded by ERP Watch."),
+                     site_url=site_url, feed_path=prefix + "feed.xml", limit=feeds.MAX_ITEMS_ALL,
+                     lang=lang, link_prefix=prefix).decode("utf-8")
+
+
+def _vendor_feed(rec: dict, events: list[dict], site_url: str, lang: str) -> dict[str, str]:
+    """A vendor's feed (`events`: its own, sorted) and the empty sitemap beside it, paths within the language tree."""
+    prefix = "" if lang == "en" else f"{lang}/"
+    zh = lang == "zh"
+    path = f"vendors/{rec['id']}/feed.xml"
+    return {path: feeds.rss(events, title=f"ERP Watch:{rec['name']}" if zh else f"ERP Watch: {rec['name']}",
+                            description=(f"ERP Watch 记录的 {rec['name']} 相关动态。" if zh else
+                                         f"Events recorded by ERP Watch about {rec['name']}."),
+                            site_url=site_url, feed_path=prefix + path, limit=feeds.MAX_ITEMS_VENDOR,
+                            lang=lang, link_prefix=prefix).decode("utf-8"),
+            f"vendors/{rec['id']}/sitemap.xml": EMPTY_SITEMAP}
 
 
 def write_tree(files: dict[str, str], site_src: Path = SITE_SRC) -> tuple[int, int]:

@@ -65,6 +65,9 @@ class FastPage(str):
         self.vendor_feed, self.vendor_name, self.search = vendor_feed, vendor_name, search
         return self
 
+    def __reduce__(self):  # pickled between the build's worker processes
+        return (FastPage, (self.title, self.body, self.lang, self.vendor_feed, self.vendor_name, self.search))
+
     def headings(self) -> list[tuple[int, str, str]]:
         """(level, id, text as escaped HTML) of the page's h1 and every h2/h3 with a permalink, in order."""
         return [(int(lv), hid, _TAG.sub("", inner).strip()) for lv, hid, inner in _HEADING.findall(self.body)]
@@ -179,7 +182,7 @@ def vendor_page(record: dict, renderer: Renderer, observed: dict) -> str:
                           "title_text": str(pick(inc["title"], lang))})
     repo = renderer.config["repo_url"].rstrip("/")
     name = record["name"]
-    labels = rubric.methodology()["answer_labels"]
+    labels = rubric.answer_labels()
     body = renderer.render(
         "vendor.html.j2", r=_Defaults(record), name=name,
         other_names=other_names, claims_by_topic=[(t, [_Defaults(c) for c in cs]) for t, cs in claims_by_topic],
@@ -190,7 +193,7 @@ def vendor_page(record: dict, renderer: Renderer, observed: dict) -> str:
         quotes=lambda cits: _citation_html(renderer, record, cits, True),
         evidence=lambda items: _citation_html(renderer, record, items, True),
         rubric=[_Defaults({**a, "title": q["title"], "label": labels[a["answer"]]})
-                for a, q in zip(rubric.evaluate(record), rubric.load_rubric())],
+                for a, q in zip(rubric.evaluate(record), rubric.questions())],
         lp=_Defaults(privilege.least_privilege(record)),
         checks=lambda items: _checks_html(renderer, items),
         cites=lambda cits: _citation_html(renderer, record, cits, False),

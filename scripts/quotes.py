@@ -9,6 +9,7 @@ copied from a rendered page still matches the extracted text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -25,9 +26,14 @@ def fold(text: str) -> str:
     return _KEEP.sub("", text)
 
 
+@functools.lru_cache(maxsize=64)
+def _fold_cached(text: str) -> str:
+    return fold(text)  # the same policy text is searched for every quote that cites it
+
+
 def quote_in(quote: str, text: str) -> bool:
     folded = fold(quote)
-    return bool(folded) and folded in fold(text)
+    return bool(folded) and folded in _fold_cached(text)
 
 
 def _norm_url(url: str) -> str:

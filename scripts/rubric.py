@@ -37,6 +37,16 @@ def load_rubric() -> list[dict]:
     return copy.deepcopy(_reference()["questions"])
 
 
+def questions() -> tuple:
+    """The questions, read-only (shared: not to be modified)."""
+    return tuple(_reference()["questions"])
+
+
+def answer_labels() -> dict:
+    """Answer id -> label text, read-only (shared: not to be modified)."""
+    return _reference()["answer_labels"]
+
+
 def methodology() -> dict:
     """Everything the methodology page shows: intro, principles, answer_labels and the questions."""
     return copy.deepcopy(_reference())

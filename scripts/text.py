@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 LANGS = ("en", "zh")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_ASCII_CZ = re.compile(r"[\x00-\x20\x7f]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~^=:<>&\"'])")
 
 
@@ -75,9 +76,11 @@ def md(value) -> Markup:
 def safe_url(url) -> str:
     """Only http(s) URLs are ever linked (validation refuses others; this is the last line of defence)."""
     url = str(url or "")
-    if re.match(r"^https?://", url, re.I) and not any(unicodedata.category(c)[0] in "CZ" for c in url):
-        return url
-    return "#"
+    if not re.match(r"^https?://", url, re.I):
+        return "#"
+    if url.isascii():  # in ASCII, the C and Z categories are the controls and the space
+        return "#" if _ASCII_CZ.search(url) else url
+    return "#" if any(unicodedata.category(c)[0] in "CZ" for c in url) else url
 
 
 def slugify(text: str) -> str:

@@ -11,7 +11,7 @@ import sys
 from bs4 import BeautifulSoup
 from sitebuild import BASE_RECORD, ROOT, build_site, record, write_records
 
-from scripts import generate, records
+from scripts import generate, pages, records
 
 CONFIG = {"repo_url": "https://github.test/erpwatch/erpwatch", "site_url": "https://erpwatch.test/"}
 
@@ -38,7 +38,7 @@ def test_vendor_page_content(tmp_path):
     page = _pages(tmp_path, record())["vendors/example-tools/index.md"]
     text = _text(page)
     assert page.startswith('---\ntitle: "Example Tools"\nvendor_feed: "vendors/example-tools/feed.xml"\n')
-    assert "<h1>Example Tools</h1>" in page
+    assert "<h1 id=\"title\">Example Tools</h1>" in page
     assert "示例工具" in text and "Example Tools Ltd. (Nowhere)" in text
     # claims grouped by topic, with quotes, and the ended claim marked with when and why
     assert "Retention" in text and "Resale" in text
@@ -262,3 +262,20 @@ def test_language_switch_keeps_the_page(tmp_path):
             assert target == (site / other / rel).resolve(), (page, link["href"])
     assert BeautifulSoup((site / "zh/index.html").read_text(encoding="utf-8"), "html.parser").html["lang"] == "zh"
     assert BeautifulSoup((site / "index.html").read_text(encoding="utf-8"), "html.parser").html["lang"] == "en"
+
+
+def test_parallel_build_gives_the_same_files(tmp_path):
+    """Large sites build each vendor's part in worker processes; the files must be exactly the serial ones."""
+    from scrapers.store import open_store
+    from scripts import bench_data
+    vendors = bench_data.write_vendors(tmp_path / "v", generate.PARALLEL_FROM)
+    bench_data.write_store(tmp_path / "s", generate.PARALLEL_FROM, workers=1)
+    recs, problems = records.load_vendors(vendors)
+    assert not problems
+    store = open_store(tmp_path / "s")
+    config = {"repo_url": "https://github.test/x/y", "site_url": "https://erpwatch.test/"}
+    serial = generate.build_pages(recs, store, config, vendors, workers=1)
+    parallel = generate.build_pages(recs, store, config, vendors, workers=2)
+    assert list(serial) == list(parallel)
+    assert all(str(serial[k]) == str(parallel[k]) for k in serial)
+    assert any(isinstance(v, pages.FastPage) for v in parallel.values())  # still FastPages after pickling

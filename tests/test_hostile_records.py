@@ -220,6 +220,6 @@ def _assert_rendered_safely(tmp_path, record):
             for attr in ("href", "src"):
                 assert "javascript:" not in str(el.get(attr, "")).lower(), (rel, el)
     page = files["vendors/example-tools/index.md"]
-    heading = re.search(r"<h1>(.*?)</h1>", page, re.S)
+    heading = re.search(r"<h1 id=\"title\">(.*?)</h1>", page, re.S)
     assert heading and "<" not in heading.group(1)  # the name is text in the page's one heading, never markup
     assert page.startswith("---\n") and page.body in page  # the portable Markdown form carries the same body
