@@ -23,23 +23,28 @@ from typing import Self
 TEMP_MARK = ".tmp-"
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """Replace `path` with `data` atomically. `durable=False` skips both fsyncs: only for files that
+    are derived from durable ones and rebuilt by the store's recovery (current.md), since after a power
+    loss such a file may be the old one, or empty."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
     try:
         with open(tmp, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
-def write_text(path: Path, text: str) -> None:
-    write_atomic(path, text.encode("utf-8"))
+def write_text(path: Path, text: str, durable: bool = True) -> None:
+    write_atomic(path, text.encode("utf-8"), durable)
 
 
 def dumps(value) -> str:
