@@ -52,11 +52,26 @@ class Outcome:
         return item
 
 
+@dataclass
+class Fetched:
+    """A document after Watcher.fetch: its page (None: 304 Not Modified) or the fetch's Failure."""
+    target: Target
+    checked_at: str
+    previous: dict                   # the status of the previous check
+    technical: list[dict]
+    unresolved: Failure | None
+    current: dict | None             # the current version's event
+    status: dict                     # the status being built for this check
+    page: Page | None = None
+    failure: Failure | None = None
+
+
 class Watcher:
     def __init__(self, store: Store, client: HttpClient, renderer=None, accept_shrink: bool = False,
-                 now=utc_now):
+                 now=utc_now, pool=None):
         self.store = store
         self.client = client
+        self.pool = pool  # scrapers.extract_pool.ExtractPool: extraction in worker processes, or None
         self.renderer = renderer  # scrapers.browser.Renderer, created on first need
         self.accept_shrink = accept_shrink
         self.now = now
@@ -64,6 +79,12 @@ class Watcher:
     # --- entry points ----------------------------------------------------------------------------
 
     def check(self, target: Target) -> Outcome:
+        return self.finish(self.fetch(target))
+
+    def fetch(self, target: Target) -> Fetched:
+        """The first half of a check: the network. A run's thread for a host fetches the host's next
+        document while the previous one is finished elsewhere (scrapers.watch.run); Failures are kept for
+        finish(), so that they are recorded in the same place as every other outcome."""
         checked_at = self.now()
         previous = self.store.status(target.vendor, target.doc) or {}
         technical, unresolved = self._technical_update(target, checked_at)
@@ -75,18 +96,31 @@ class Watcher:
                   "last_modified": previous.get("last_modified") if same_url else None,
                   "pending_shrink": previous.get("pending_shrink"), "failure": None, "message": "",
                   "http_status": None, "final_url": None}
+        fetched = Fetched(target, checked_at, previous, technical, unresolved, current, status)
+        use_validators = current is not None and not unresolved
         try:
-            outcome = self._check(target, current, unresolved, status, checked_at)
+            fetched.page = fetch_page(self.client, target, status if use_validators else {}, self._renderer)
+        except Failure as f:
+            fetched.failure = f
+        return fetched
+
+    def finish(self, fetched: Fetched) -> Outcome:
+        """The second half: extract, compare, record, and write the document's status."""
+        target, status, checked_at = fetched.target, fetched.status, fetched.checked_at
+        try:
+            if fetched.failure:
+                raise fetched.failure
+            outcome = self._compare(target, fetched.page, fetched.current, fetched.unresolved, status, checked_at)
         except Failure as f:
             status.update(failure=f.kind, message=f.message, http_status=f.http_status,
                           final_url=f.final_url or status["final_url"])
             outcome = Outcome(target, "failed", f.kind, f.message)
         else:
             status["last_success_at"] = checked_at
-        failures = previous.get("consecutive_failures", 0) + 1 if outcome.failure else 0
+        failures = fetched.previous.get("consecutive_failures", 0) + 1 if outcome.failure else 0
         status["consecutive_failures"] = failures
         self.store.write_status(target.vendor, target.doc, status)
-        outcome.technical = technical
+        outcome.technical = fetched.technical
         return outcome
 
     def reextract(self, target: Target) -> Outcome:
@@ -109,10 +143,8 @@ class Watcher:
             self.renderer = Renderer(self.client.config.policy)
         return self.renderer
 
-    def _check(self, target: Target, current: dict | None, unresolved: Failure | None, status: dict,
-               checked_at: str) -> Outcome:
-        use_validators = current is not None and not unresolved
-        page = fetch_page(self.client, target, status if use_validators else {}, self._renderer)
+    def _compare(self, target: Target, page: Page | None, current: dict | None, unresolved: Failure | None,
+                 status: dict, checked_at: str) -> Outcome:
         if page is None:  # 304 Not Modified
             status.update(http_status=304, final_url=target.url, pending_shrink=None)
             return Outcome(target, "unchanged")
@@ -120,7 +152,7 @@ class Watcher:
         if self._same_page(target, current, unresolved, page):
             status.update(etag=page.etag, last_modified=page.last_modified, pending_shrink=None)
             return Outcome(target, "unchanged")
-        text, words = page_text(page, target)
+        text, words = self.pool.page_text(page, target) if self.pool else page_text(page, target)
         old_text = self._text_of(target, current)
         if old_text is not None and comparison_key(old_text) == comparison_key(text):
             status.update(etag=page.etag, last_modified=page.last_modified, pending_shrink=None)

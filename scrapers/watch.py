@@ -12,15 +12,16 @@ import os
 import re
 import sys
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from scrapers.extract_pool import MIN_DOCUMENTS, ExtractPool, default_processes
 from scrapers.fsio import LockBusy
 from scrapers.http import FetchConfig, HttpClient
 from scrapers.netguard import AddressPolicy
 from scrapers.page import Target
-from scrapers.pipeline import Outcome, Watcher
+from scrapers.pipeline import Fetched, Outcome, Watcher
 from scrapers.progress import Progress
 from scrapers.store import open_store
 from scrapers.targets import in_shard, load_targets
@@ -55,6 +56,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=256, metavar="N",
                    help="hosts checked in parallel (one request at a time per host; default 256: the threads "
                         "mostly wait, so every host of a normal run is checked at once)")
+    p.add_argument("--processes", type=int, default=None, metavar="N",
+                   help="worker processes that parse and extract pages, beside the run's threads (default: one "
+                        f"per CPU core, at most 4, for runs of {MIN_DOCUMENTS} documents or more; 0: extract in "
+                        "the run's own process)")
     p.add_argument("--reextract", action="store_true",
                    help="re-extract the current versions' raw HTML with the records' selectors, without "
                         "fetching; differences are logged as technical updates")
@@ -63,7 +68,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--lock-timeout", type=float, default=0.0, metavar="SECONDS",
                    help="wait this long for another run's lock (default: exit 3 at once)")
     p.add_argument("--host-delay", type=float, default=FetchConfig.host_delay, metavar="SECONDS",
-                   help=f"pause between two requests to one host (default {FetchConfig.host_delay})")
+                   help="two requests to one host start at least this far apart, counted from the start of the "
+                        "previous request as Scrapy's DOWNLOAD_DELAY (one request at a time per host; a larger "
+                        f"Crawl-delay in robots.txt wins; default {FetchConfig.host_delay})")
     p.add_argument("--backoff", type=float, default=FetchConfig.backoff, metavar="SECONDS",
                    help=f"first retry wait, doubled each retry (default {FetchConfig.backoff})")
     p.add_argument("--timeout", type=float, default=FetchConfig.read_timeout, metavar="SECONDS",
@@ -89,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error(str(e))
     if args.concurrency < 1:
         p.error("--concurrency must be at least 1")
+    if args.processes is not None and args.processes < 0:
+        p.error("--processes must be 0 or more")
     vendors_dir = args.vendors or default_vendors()
     if not vendors_dir.is_dir():
         p.error(f"no vendors folder at {vendors_dir}")
@@ -106,16 +115,23 @@ def main(argv: list[str] | None = None) -> int:
     store = open_store(args.store or default_store())
     config = FetchConfig(host_delay=args.host_delay, backoff=args.backoff, read_timeout=args.timeout,
                          policy=AddressPolicy(allow_private=args.allow_private))
+    processes = default_processes(len(targets)) if args.processes is None else args.processes
+    # Started before the lock is taken (spawned workers never hold it anyway); they load while the lock is
+    # taken, the store recovered and robots.txt fetched.
+    pool = ExtractPool(processes) if processes > 0 and not args.reextract else None
     try:
         with store.lock(args.lock_timeout):
             for note in store.recover():
                 print(f"recovered: {note}", file=sys.stderr)
             with HttpClient(config) as client:
-                watcher = Watcher(store, client, accept_shrink=args.accept_shrink)
+                watcher = Watcher(store, client, accept_shrink=args.accept_shrink, pool=pool)
                 outcomes = run(watcher, targets, args.concurrency, args.reextract)
     except LockBusy as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_LOCKED
+    finally:
+        if pool:
+            pool.close()
     summary = summarise(outcomes)
     if args.json:
         print(json.dumps(summary, sort_keys=True, ensure_ascii=False))
@@ -124,27 +140,45 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_FAILED if summary["failed"] else EXIT_OK
 
 
+FINISHERS = 8  # threads that extract, compare and record fetched pages (the CPU work is in worker processes)
+
+
 def run(watcher: Watcher, targets: list[Target], concurrency: int, reextract: bool = False) -> list[Outcome]:
-    """Check `targets`: hosts in parallel, the documents of one host one after the other."""
+    """Check `targets`: hosts in parallel, the documents of one host fetched one after the other.
+
+    A host's thread only fetches: each fetched page is handed to a few finishing threads (extraction,
+    comparison, the store) and the thread goes on to the host's next document, whose request is then due
+    as soon as the politeness delay allows, however long the previous page takes to extract."""
     progress = Progress(len(targets))
     by_host: dict[str, list[Target]] = defaultdict(list)
     for t in targets:
         by_host[(urlsplit(t.url).hostname or "").lower()].append(t)
 
-    def one_host(host_targets: list[Target]) -> list[Outcome]:
-        results = []
-        for t in host_targets:
-            outcome = watcher.reextract(t) if reextract else watcher.check(t)
-            label = outcome.failure or outcome.result
-            progress.step(t.key, label + (" (technical update)" if outcome.technical else ""))
-            results.append(outcome)
-        return results
+    def finish(fetched: Fetched) -> Outcome:
+        return report(watcher.finish(fetched))
 
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+    def report(outcome: Outcome) -> Outcome:
+        label = outcome.failure or outcome.result
+        progress.step(outcome.target.key, label + (" (technical update)" if outcome.technical else ""))
+        return outcome
+
+    def one_host(host_targets: list[Target]) -> list[Future]:
+        if reextract:
+            return [_done(report(watcher.reextract(t))) for t in host_targets]
+        return [finishers.submit(finish, watcher.fetch(t)) for t in host_targets]
+
+    with ThreadPoolExecutor(max_workers=FINISHERS) as finishers, \
+            ThreadPoolExecutor(max_workers=concurrency) as pool:
         # Hosts with the most documents first: with fewer workers than hosts, the run ends sooner.
         futures = [pool.submit(one_host, ts) for _, ts in sorted(by_host.items(), key=lambda h: (-len(h[1]), h[0]))]
-        outcomes = [o for f in futures for o in f.result()]  # a bug in one check is raised here
+        outcomes = [o.result() for f in futures for o in f.result()]  # a bug in one check is raised here
     return sorted(outcomes, key=lambda o: (o.target.vendor, o.target.doc))
+
+
+def _done(value) -> Future:
+    future: Future = Future()
+    future.set_result(value)
+    return future
 
 
 def summarise(outcomes: list[Outcome]) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +13,9 @@ from watch_fixtures.pages import policy_page, sentences
 from watch_fixtures.records import policy, write_vendor
 from watch_fixtures.server import server_fixture  # noqa: F401  (pytest fixtures)
 
-from scrapers import check, watch
+from scrapers import check, extract_pool, watch
 from scrapers.page import Target
+from scrapers.store import open_store
 from scrapers.targets import in_shard, load_targets
 
 FAST = ["--allow-private", "--host-delay", "0", "--backoff", "0.01", "--timeout", "3"]
@@ -196,3 +198,44 @@ def test_check_fails_on_a_selector_miss(server, capsys):
     server.route("/p", policy_page(sentences(10)))
     code = check.main([server.url("/p"), "--allow-private", "--interval", "0", "--select", "#nope"])
     assert code == 1 and "selector-miss" in capsys.readouterr().err
+
+
+def test_extraction_in_worker_processes_gives_what_the_run_itself_gives(server, site, tmp_path, capsys):
+    vendors, _ = site
+    server.route("/bolt/privacy", "<html><body><p>Only a few words here.</p></body></html>")  # empty-extraction
+    stores = {n: tmp_path / f"store-{n}" for n in (0, 2)}
+    summaries = {}
+    for n, store in stores.items():
+        code, out, _ = run(capsys, "--vendors", str(vendors), "--store", str(store), "--json", "--processes", str(n),
+                           *FAST)
+        summaries[n] = json.loads(out)
+        assert code == 1
+    def without_ids(summary):
+        return {k: [{f: v for f, v in i.items() if f != "change"} for i in summary[k]] if k != "checked" else summary[k]
+                for k in summary}
+    assert without_ids(summaries[2]) == without_ids(summaries[0])
+    [failed] = summaries[2]["failed"]
+    assert failed["failure"] == "empty-extraction" and "words extracted" in failed["message"]
+    for doc in ("privacy", "terms"):
+        texts = {n: open_store(s).current_text("acme-tools", doc) for n, s in stores.items()}
+        assert texts[2] and texts[2] == texts[0]
+
+
+def test_worker_processes_by_default_only_for_many_documents():
+    assert extract_pool.default_processes(3) == 0
+    cores = len(os.sched_getaffinity(0))
+    assert extract_pool.default_processes(1000) == (min(cores, 4) if cores > 1 else 0)
+
+
+def test_extract_pool_returns_texts_and_failures_from_its_workers():
+    from scrapers.failures import Failure
+    from scrapers.page import Page, page_text
+    good = Page(policy_page(sentences(12, "a")), "https://example.com/p", 200, "utf-8")
+    short = Page("<html><body><p>Too short.</p></body></html>", "https://example.com/p", 200, "utf-8")
+    t = Target("acme-tools", "privacy", "https://example.com/p")
+    with extract_pool.ExtractPool(1) as pool:
+        assert pool.page_text(good, t) == page_text(good, t)
+        with pytest.raises(Failure) as info:
+            pool.page_text(short, t)
+        assert info.value.kind == "empty-extraction" and info.value.http_status == 200
+        assert not pool._broken  # answered by the worker, not by the fallback in this process
