@@ -190,9 +190,11 @@ def _language_tree(recs, change_list, all_events, compare_rows, config, lang) ->
             incidents.append((pages.incident_sort_key(rec, inc), {**inc, "vendor_id": rec["id"], "vendor_name": rec["name"]}))
     incidents.sort(key=lambda x: x[0], reverse=True)
     r = pages.Renderer(lang, 1, config)
-    out["vendors/index.md"] = r.render("vendors_index.md.j2", rows=[pages._Defaults(x) for x in compare_rows])
-    out["incidents/index.md"] = r.render("incidents.md.j2", items=[pages._Defaults(i) for _, i in incidents])
-    out["changes/index.md"] = r.render("changes.md.j2", items=[
+    out["vendors/index.md"] = pages.index_page("vendors_index.html.j2", "vendors", r,
+                                               rows=[pages._Defaults(x) for x in compare_rows])
+    out["incidents/index.md"] = pages.index_page("incidents.html.j2", "incidents", r,
+                                                 items=[pages._Defaults(i) for _, i in incidents])
+    out["changes/index.md"] = pages.index_page("changes.html.j2", "policy_changes", r, items=[
         pages._Defaults({**c, "label": changes.doc_label(c["policy"], lang)}) for c in change_list])
     out["rubric/index.md"] = pages.Renderer(lang, 1, config).render("rubric.md.j2", m=pages._Defaults(rubric.methodology()))
     counts = {"vendors": len(recs), "incidents": len(incidents),
@@ -287,18 +289,30 @@ def load(vendors_dir: Path | None = None) -> list[dict]:
 
 
 def generate(vendors_dir: Path | None = None, site_src: Path = SITE_SRC, recs: list[dict] | None = None,
-             fast_pages: dict | None = None) -> tuple[int, int]:
+             fast_pages: dict | None = None, direct_files: dict | None = None) -> tuple[int, int]:
     """`recs`: records already loaded and validated from `vendors_dir` (the mkdocs hook loads them once).
-    `fast_pages`: if given, the pages.FastPage pages go into it instead of into site_src/ (the mkdocs hook
-    renders them itself)."""
+    For the mkdocs hook's fast path: `fast_pages`, if given, receives every pages.FastPage (those outside the
+    navigation are then not written into site_src/: the hook renders them); `direct_files` receives each
+    vendor's feeds and API file, which the hook writes into the built site itself instead of mkdocs copying
+    thousands of files from site_src/."""
     vendors_dir = Path(vendors_dir or records.vendors_dir())
     if recs is None:
         recs = load(vendors_dir)
     files = build_pages(recs, observed_store(), site_config(), vendors_dir)
     if fast_pages is not None:
         fast_pages.update((k, v) for k, v in files.items() if isinstance(v, pages.FastPage))
-        files = {k: v for k, v in files.items() if k not in fast_pages}
+        files = {k: v for k, v in files.items() if k not in fast_pages or fast_pages[k].nav}
+    if direct_files is not None:
+        direct_files.update((k, v) for k, v in files.items() if _per_vendor_file(k))
+        files = {k: v for k, v in files.items() if k not in direct_files}
     return write_tree(files, site_src)
+
+
+def _per_vendor_file(path: str) -> bool:
+    """A vendor's feed, the empty sitemap beside it, or its API file (not a page)."""
+    rest = path[3:] if path.startswith("zh/") else path
+    return (rest.startswith("vendors/") and rest.count("/") == 2 and not rest.endswith(".md")) or \
+        (not path.startswith("zh/") and path.startswith(api.API + "vendors/"))
 
 
 def main(argv: list[str] | None = None) -> int:

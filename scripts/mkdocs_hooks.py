@@ -43,12 +43,15 @@ def on_pre_build(config, **kwargs):
     try:
         recs = generate.load()  # validated once per build, for the segmenter and the generator
         _teach_segmenter(recs)
-        _FAST.clear()
-        _SHELLS.clear()
+        for d in (_FAST, _FILL, _SHELLS, _DIRECT):
+            d.clear()
         # ERPWATCH_FAST_PAGES=0: every page through Markdown and the theme, as any builder would (slow; for
         # comparison, see tests/test_fast_pages.py)
-        fast = None if os.environ.get("ERPWATCH_FAST_PAGES") == "0" else _FAST
-        written, deleted = generate.generate(site_src=Path(config["docs_dir"]), recs=recs, fast_pages=fast)
+        fast = os.environ.get("ERPWATCH_FAST_PAGES") != "0"
+        written, deleted = generate.generate(site_src=Path(config["docs_dir"]), recs=recs,
+                                             fast_pages=_FAST if fast else None, direct_files=_DIRECT if fast else None)
+        for path in [p for p, page in _FAST.items() if page.nav]:
+            _FILL[path] = _FAST.pop(path)
     except generate.RecordsInvalid as e:
         for line in e.problems:
             print(line, file=sys.stderr)
@@ -57,8 +60,10 @@ def on_pre_build(config, **kwargs):
              len(_FAST))
 
 
-_FAST: dict = {}    # this build's fast pages: source path ("vendors/x/index.md") -> pages.FastPage
+_FAST: dict = {}    # this build's fast pages outside the navigation: source path ("vendors/x/index.md") -> pages.FastPage
+_FILL: dict = {}    # fast pages in the navigation: mkdocs builds them from a stub, then the body is filled in
 _SHELLS: dict = {}  # (lang, depth) -> shell.Shell, cut from the rendered shell pages
+_DIRECT: dict = {}  # per-vendor feeds and API files, written straight into the built site
 
 
 def on_files(files, config, **kwargs):
@@ -72,7 +77,19 @@ def on_files(files, config, **kwargs):
     return files
 
 
+def on_page_markdown(markdown, page, config, files, **kwargs):
+    if page.file.src_uri in _FILL:  # no Markdown or search indexing of the long body: it is filled in later
+        page.meta["search"] = {"exclude": True}
+        return shell.FILL_MARKDOWN
+    return markdown
+
+
 def on_post_page(output, page, config, **kwargs):
+    if page.file.src_uri in _FILL:
+        try:
+            return shell.fill(output, _FILL[page.file.src_uri])
+        except shell.ShellError as e:
+            raise Abort(f"ERP Watch: {e} ({page.file.src_uri}); the theme's markup may have changed") from None
     for lang, depth in {shell.lang_and_depth(path) for path in _FAST}:
         if page.file.src_uri == shell.shell_src(lang, depth):
             try:
@@ -83,6 +100,8 @@ def on_post_page(output, page, config, **kwargs):
 
 
 def on_post_build(config, **kwargs):
+    import time
+    started = time.perf_counter()
     site = Path(config["site_dir"])
     base_url = (config.get("site_url") or "").rstrip("/") + "/"
     entries, urls = [], []
@@ -96,11 +115,23 @@ def on_post_build(config, **kwargs):
         out.write_text(_SHELLS[(lang, depth)].render(page, url, feed), encoding="utf-8")
         entries += [dict(e, location=prefix + e["location"], lang=lang) for e in shell.search_entries(page, url)]
         urls.append(base_url + prefix + url)
+    for path, page in sorted(_FILL.items()):
+        lang, _depth = shell.lang_and_depth(path)
+        prefix = "zh/" if lang == "zh" else ""
+        entries += [dict(e, location=prefix + e["location"], lang=lang)
+                    for e in shell.search_entries(page, path[len(prefix):-len("index.md")])]
+    for path, content in _DIRECT.items():
+        out = site / path
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(content, encoding="utf-8")
     for lang, _depth in _SHELLS:
         shutil.rmtree(site / ("zh" if lang == "zh" else "") / shell.SHELL, ignore_errors=True)
+    written = time.perf_counter()
     _add_to_search_index(site, entries)
     _add_to_sitemap(site, urls)
-    log.info("ERP Watch: %d pages rendered through the fast path", len(_FAST))
+    log.info("ERP Watch: %d pages and %d feed and API files written through the fast path in %.1f s; "
+             "search index and sitemap %.1f s", len(_FAST), len(_DIRECT), written - started,
+             time.perf_counter() - written)
 
 
 def _add_to_search_index(site: Path, entries: list[dict]) -> None:

@@ -53,9 +53,12 @@ class FastPage(str):
     vendor_feed: str | None
     vendor_name: str | None
     search: str  # "sections": every h2/h3 section is a search entry; "title": one entry, the page's head only
+    search_skip: frozenset  # ids of sections left out of the search index (derived boilerplate, long lists)
+    nav: bool  # a page in the site navigation: built by mkdocs from a stub, then filled with the body
 
     def __new__(cls, title: str, body: str, lang: str, vendor_feed: str | None = None,
-                vendor_name: str | None = None, search: str = "sections"):
+                vendor_name: str | None = None, search: str = "sections", search_skip=frozenset(),
+                nav: bool = False):
         meta = {"title": _meta_title(title)}
         if vendor_feed:
             meta.update(vendor_feed=vendor_feed, vendor_name=_meta_title(vendor_name or ""))
@@ -63,10 +66,12 @@ class FastPage(str):
         self = super().__new__(cls, f"---\n{front}---\n{body}")
         self.title, self.body, self.lang = title, body, lang
         self.vendor_feed, self.vendor_name, self.search = vendor_feed, vendor_name, search
+        self.search_skip, self.nav = frozenset(search_skip), nav
         return self
 
     def __reduce__(self):  # pickled between the build's worker processes
-        return (FastPage, (self.title, self.body, self.lang, self.vendor_feed, self.vendor_name, self.search))
+        return (FastPage, (self.title, self.body, self.lang, self.vendor_feed, self.vendor_name, self.search,
+                           self.search_skip, self.nav))
 
     def headings(self) -> list[tuple[int, str, str]]:
         """(level, id, text as escaped HTML) of the page's h1 and every h2/h3 with a permalink, in order."""
@@ -199,7 +204,18 @@ def vendor_page(record: dict, renderer: Renderer, observed: dict) -> str:
         cites=lambda cits: _citation_html(renderer, record, cits, False),
     )
     return FastPage(name, body, lang, vendor_feed=f"{renderer.lang_prefix}vendors/{record['id']}/feed.xml",
-                    vendor_name=name)
+                    vendor_name=name, search_skip=VENDOR_SEARCH_SKIP)
+
+
+# Vendor page sections not worth a search entry: the rubric and least-privilege text is derived and much the
+# same on every page, the documents and sources are lists of titles and dates.
+VENDOR_SEARCH_SKIP = frozenset({"rubric", "watched-documents", "least-privilege", "sources"})
+
+
+def index_page(template: str, title_key: str, renderer: Renderer, **context) -> FastPage:
+    """A page of the navigation that lists every vendor, incident or change (grows with the site)."""
+    return FastPage(renderer.T(title_key), renderer.render(template, **context), renderer.lang, search="title",
+                    nav=True)
 
 
 def _checks_html(renderer: Renderer, items) -> Markup:

@@ -23,6 +23,22 @@ SHELL = "erpwatch-shell"  # folder name of the shell pages (removed from the bui
 FEED = "erpwatch-shell-feed/"
 TITLE, VENDOR = "ERPWATCHSHELLTITLE", "ERPWATCHSHELLVENDOR"
 H1, TOC, TOC_SUB, BODY = "ERPWATCHSHELLHEADING", "ERPWATCHSHELLTOC", "ERPWATCHSHELLTOCSUB", "ERPWATCHSHELLBODY"
+FILL_H1, FILL_BODY = "ERPWATCHFILLHEADING", "ERPWATCHFILLBODY"
+FILL_MARKDOWN = f"# {FILL_H1}\n\n{FILL_BODY}\n"  # what mkdocs renders for a page in the navigation
+
+
+def fill(output: str, page: FastPage) -> str:
+    """A navigation page rendered from FILL_MARKDOWN, with its body put in."""
+    start = output.find(f'<h1 id="{FILL_H1.lower()}"')
+    end = output.find(f"<p>{FILL_BODY}</p>")
+    if start < 0 or end < start:
+        raise ShellError("the content area was not found in a page rendered from a stub")
+    heads = page.headings()
+    out = output[:start] + page.body + output[end + len(f"<p>{FILL_BODY}</p>"):]
+    out = out.replace(f'href="#{FILL_H1.lower()}"', f'href="#{heads[0][1]}"' if heads else 'href="#"')
+    if FILL_H1.lower() in out.lower().replace(page.body.lower(), ""):
+        raise ShellError("a marker of the stub page is left in an unexpected place")
+    return out
 
 
 class ShellError(Exception):
@@ -131,6 +147,8 @@ def search_entries(page: FastPage, url: str) -> list[dict]:
     bounds = [(0, None)] + marks
     entries = []
     for n, (start, hid) in enumerate(bounds):
+        if hid in page.search_skip:
+            continue
         end = bounds[n + 1][0] if n + 1 < len(bounds) else len(body)
         chunk = body[start:end]
         if hid is None:

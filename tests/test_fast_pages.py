@@ -70,6 +70,31 @@ def test_frame_matches_what_mkdocs_renders(sites):
         assert skip == "#title"  # "skip to content" goes to the page's heading
 
 
+@pytest.mark.parametrize("page", ["vendors/index.html", "incidents/index.html", "changes/index.html",
+                                  "zh/vendors/index.html", "zh/changes/index.html"])
+def test_navigation_pages_are_filled(sites, page):
+    """Pages in the navigation that list every vendor, incident or change: mkdocs builds them from a stub (so
+    the navigation marks them active), and the body is put in afterwards."""
+    fast, slow = sites
+    assert _chrome(fast, page) == _chrome(slow, page)
+    html = (fast / page).read_text(encoding="utf-8")
+    assert "erpwatchfill" not in html.lower()
+    soup = BeautifulSoup(html, "html.parser")
+    slow_soup = BeautifulSoup((slow / page).read_text(encoding="utf-8"), "html.parser")
+    assert soup.select_one("article h1#title") and soup.select_one("a.md-skip")["href"] == "#title"
+    assert [a["href"] for a in soup.select("article a")] == [a["href"] for a in slow_soup.select("article a")]
+    active = soup.select_one(".md-tabs__item--active a")  # its tab is marked, as for any page in the navigation
+    assert active is not None and active["href"] in (".", "./", "../")
+
+
+def test_vendor_feeds_and_api_files_are_in_the_site(sites):
+    fast, slow = sites
+    vid = bench_data.vendor_id(1)
+    for path in (f"vendors/{vid}/feed.xml", f"zh/vendors/{vid}/feed.xml", f"vendors/{vid}/sitemap.xml",
+                 f"api/v1/vendors/{vid}.json"):
+        assert (fast / path).read_bytes() == (slow / path).read_bytes(), path
+
+
 def test_content_title_feed_and_language_links(sites):
     fast, _ = sites
     vid = bench_data.vendor_id(1)
