@@ -58,17 +58,23 @@ def diff_html(diff: list) -> Markup:
 
 def collect(recs: list[dict], store) -> list[dict]:
     """Every recorded policy change (not first versions, not technical updates), newest first."""
+    out = [c for rec in recs for c in collect_vendor(rec, store)]
+    out.sort(key=sort_key, reverse=True)
+    return out
+
+
+def sort_key(c: dict) -> tuple:
+    return c["change"]["time"], c["slug"]
+
+
+def collect_vendor(rec: dict, store) -> list[dict]:
+    """One vendor's recorded policy changes, newest first."""
     if store is None:
         return []
-    by_id = {r["id"]: r for r in recs}
     out = []
-    for vendor, doc in store.documents():
-        rec = by_id.get(vendor)
-        if rec is None:
-            continue
-        policy = next((p for p in rec.get("policies", []) if p["id"] == doc), None)
-        if policy is None:
-            continue
+    vendor = rec["id"]
+    for policy in rec.get("policies", []):
+        doc = policy["id"]
         previous_time = None
         for ch in store.changes(vendor, doc):
             if ch.get("technical"):
@@ -79,7 +85,7 @@ def collect(recs: list[dict], store) -> list[dict]:
                             "slug": change_slug(vendor, doc, ch["id"]), "history": history_slug(vendor, doc),
                             "anchor": change_anchor(ch["id"])})
             previous_time = ch["time"]
-    out.sort(key=lambda c: (c["change"]["time"], c["slug"]), reverse=True)
+    out.sort(key=sort_key, reverse=True)
     return out
 
 

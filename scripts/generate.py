@@ -108,14 +108,11 @@ def build_pages(recs: list[dict], store, config: dict, vendors_dir: Path, worker
     Everything that belongs to one vendor (its pages, history pages, feeds, API file, events) is made by
     _vendor_part, in `workers` processes for large sites (default: build_workers()); the rest from those parts."""
     store = CachedStore(store) if store is not None else None
-    change_list = changes.collect(recs, store)
-    changes_of: dict[str, list] = {}
-    for c in change_list:  # newest first, and so is each vendor's list
-        changes_of.setdefault(c["vendor"], []).append(c)
     added = ev.git_added_dates(vendors_dir) if vendors_dir is not None else None
     git_dir = vendors_dir if added is not None else None  # not a git checkout: no dates to look up
-    jobs = [(rec, changes_of.get(rec["id"], [])) for rec in recs]
-    parts = _run_parts(jobs, (store, config, git_dir, added), build_workers() if workers is None else workers)
+    parts = _run_parts([(rec,) for rec in recs], (store, config, git_dir, added),
+                       build_workers() if workers is None else workers)
+    change_list = sorted((c for part in parts for c in part["changes"]), key=changes.sort_key, reverse=True)
     all_events = ev.sort_events([e for part in parts for e in part["events"]])
     out: dict[str, str] = {}
     for part in parts:
@@ -154,10 +151,11 @@ def _run_parts(jobs: list, shared: tuple, workers: int) -> list[dict]:
         return pool.starmap(_vendor_part, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
 
 
-def _vendor_part(rec: dict, vendor_changes: list[dict]) -> dict:
-    """One vendor's files (pages and history pages in both languages, feeds, API file) and events."""
+def _vendor_part(rec: dict) -> dict:
+    """One vendor's files (pages and history pages in both languages, feeds, API file), events and changes."""
     store, config, git_dir, added = _SHARED
     vid = rec["id"]
+    vendor_changes = changes.collect_vendor(rec, store)
     qinfo = quotes.statuses(rec, store)
     events = ev.sort_events(ev.policy_events(vendor_changes) + ev.record_events(rec, git_dir, added)
                             + ev.quote_events(rec, qinfo))
@@ -179,7 +177,7 @@ def _vendor_part(rec: dict, vendor_changes: list[dict]) -> dict:
         files.update({prefix + k: v for k, v in _vendor_feed(rec, events, config["site_url"], lang).items()})
     summary, path, content = api.vendor_file(rec, events, vendor_changes, rows["en"], config["site_url"], qinfo)
     files[path] = content
-    return {"events": events, "files": files, "compare": compare, "summary": summary}
+    return {"events": events, "files": files, "compare": compare, "summary": summary, "changes": vendor_changes}
 
 
 def _language_tree(recs, change_list, all_events, compare_rows, config, lang) -> dict[str, str]:

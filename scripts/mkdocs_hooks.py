@@ -9,6 +9,7 @@ theme's page frame itself instead of running Markdown and the theme once per pag
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import logging
@@ -40,8 +41,11 @@ def _teach_segmenter(recs: list[dict]) -> None:
 
 
 def on_pre_build(config, **kwargs):
+    import time
+    started = time.perf_counter()
     try:
         recs = generate.load()  # validated once per build, for the segmenter and the generator
+        validated = time.perf_counter()
         _teach_segmenter(recs)
         for d in (_FAST, _FILL, _SHELLS, _DIRECT):
             d.clear()
@@ -56,8 +60,9 @@ def on_pre_build(config, **kwargs):
         for line in e.problems:
             print(line, file=sys.stderr)
         raise Abort(f"{len(e.problems)} problem(s) in the vendor records: the site was not built") from None
-    log.info("ERP Watch: generated pages (%d written, %d removed; %d through the fast path)", written, deleted,
-             len(_FAST))
+    log.info("ERP Watch: %d records valid (%.1f s); generated pages in %.1f s (%d written, %d removed; %d through "
+             "the fast path)", len(recs), validated - started, time.perf_counter() - validated, written, deleted,
+             len(_FAST) + len(_FILL))
 
 
 _FAST: dict = {}    # this build's fast pages outside the navigation: source path ("vendors/x/index.md") -> pages.FastPage
@@ -105,25 +110,27 @@ def on_post_build(config, **kwargs):
     site = Path(config["site_dir"])
     base_url = (config.get("site_url") or "").rstrip("/") + "/"
     entries, urls = [], []
-    for path, page in sorted(_FAST.items()):
-        lang, depth = shell.lang_and_depth(path)
-        prefix = "zh/" if lang == "zh" else ""
-        url = path[len(prefix):-len("index.md")]
-        feed = (page.vendor_feed or "")[len(prefix):-len("feed.xml")]
-        out = site / prefix / url / "index.html"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(_SHELLS[(lang, depth)].render(page, url, feed), encoding="utf-8")
-        entries += [dict(e, location=prefix + e["location"], lang=lang) for e in shell.search_entries(page, url)]
-        urls.append(base_url + prefix + url)
+    from concurrent.futures import ThreadPoolExecutor
+    writes = []
+    with ThreadPoolExecutor(4) as writer:  # file writes release the GIL: overlap them with the rendering
+        for path, page in sorted(_FAST.items()):
+            lang, depth = shell.lang_and_depth(path)
+            prefix = "zh/" if lang == "zh" else ""
+            url = path[len(prefix):-len("index.md")]
+            feed = (page.vendor_feed or "")[len(prefix):-len("feed.xml")]
+            writes.append(writer.submit(_write, site / prefix / url / "index.html",
+                                        _SHELLS[(lang, depth)].render(page, url, feed)))
+            entries += [dict(e, location=prefix + e["location"], lang=lang) for e in shell.search_entries(page, url)]
+            urls.append(base_url + prefix + url)
+        for path, content in _DIRECT.items():
+            writes.append(writer.submit(_write, site / path, content))
+    for w in writes:
+        w.result()  # a failed write fails the build
     for path, page in sorted(_FILL.items()):
         lang, _depth = shell.lang_and_depth(path)
         prefix = "zh/" if lang == "zh" else ""
         entries += [dict(e, location=prefix + e["location"], lang=lang)
                     for e in shell.search_entries(page, path[len(prefix):-len("index.md")])]
-    for path, content in _DIRECT.items():
-        out = site / path
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(content, encoding="utf-8")
     for lang, _depth in _SHELLS:
         shutil.rmtree(site / ("zh" if lang == "zh" else "") / shell.SHELL, ignore_errors=True)
     written = time.perf_counter()
@@ -134,19 +141,43 @@ def on_post_build(config, **kwargs):
              time.perf_counter() - written)
 
 
+def segment_chinese(text: str) -> str:
+    """What the search plugin's SearchIndex._segment_chinese does (each run of Han characters cut into words
+    by jieba, words separated by zero-width spaces), with each distinct run cut once: the same labels recur
+    on every Chinese page."""
+    import backrefs.bre
+    global _HAN
+    if _HAN is None:
+        _HAN = backrefs.bre.compile(r"(\p{script: Han}+)", backrefs.bre.UNICODE)
+    return _HAN.sub(lambda m: _cut_han(m.group(0)), text).strip("\u200b")
+
+
+_HAN = None
+
+
+@functools.lru_cache(maxsize=200_000)
+def _cut_han(run: str) -> str:
+    import jieba
+    return "\u200b" + "\u200b".join(jieba.cut(run.encode("utf-8"))) + "\u200b"
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
 def _add_to_search_index(site: Path, entries: list[dict]) -> None:
     """Append the fast pages' entries to the index the search plugin wrote (Chinese text segmented the way
     the plugin does it)."""
     path = site / "search" / "search_index.json"
     if not path.is_file():
         return
-    from material.plugins.search.plugin import SearchIndex
     index = json.loads(path.read_text(encoding="utf-8"))
     index["docs"] = [e for e in index["docs"] if shell.SHELL not in e["location"]]
     for e in entries:
         if e.pop("lang") == "zh":
-            e["title"] = SearchIndex._segment_chinese(None, e["title"])
-            e["text"] = SearchIndex._segment_chinese(None, e["text"])
+            e["title"] = segment_chinese(e["title"])
+            e["text"] = segment_chinese(e["text"])
         index["docs"].append(e)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(index, separators=(",", ":")), encoding="utf-8")

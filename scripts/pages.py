@@ -236,6 +236,13 @@ def _checks_html(renderer: Renderer, items) -> Markup:
     return Markup("").join(parts)
 
 
+def _diff_html(change: dict) -> Markup:
+    """The change's diff as HTML, made once for both languages' pages."""
+    if "_diff_html" not in change:
+        change["_diff_html"] = changes.diff_html(change.get("diff") or [])
+    return change["_diff_html"]
+
+
 def history_page(items: list[dict], renderer: Renderer) -> FastPage:
     """One watched document's page: `items` are its changes (changes.collect entries), newest first."""
     lang = renderer.lang
@@ -243,7 +250,7 @@ def history_page(items: list[dict], renderer: Renderer) -> FastPage:
     label = changes.doc_label(first["policy"], lang)
     heading = f"{first['vendor_name']}: {label}"
     repo = renderer.config["repo_url"].rstrip("/")
-    rows = [_Defaults({**c, "diff": changes.diff_html(c["change"].get("diff") or []),
+    rows = [_Defaults({**c, "diff": _diff_html(c["change"]),
                        "raw_url": f"{repo}/blob/main/snapshots/{c['change']['raw']}"}) for c in items]
     body = renderer.render("history.html.j2", heading=heading, label=label, vendor_id=first["vendor"],
                            vendor_name=first["vendor_name"], policy=_Defaults(first["policy"]), items=rows)
@@ -268,7 +275,8 @@ class _Defaults(dict):
     def __getattr__(self, key):
         value = self.get(key)
         if isinstance(value, dict) and not isinstance(value, _Defaults):
-            return _Defaults(value)
-        if isinstance(value, list):
-            return [_Defaults(v) if isinstance(v, dict) and not isinstance(v, _Defaults) else v for v in value]
+            value = self[key] = _Defaults(value)  # wrapped once: templates read the same field many times
+        elif isinstance(value, list) and any(isinstance(v, dict) and not isinstance(v, _Defaults) for v in value):
+            value = self[key] = [_Defaults(v) if isinstance(v, dict) and not isinstance(v, _Defaults) else v
+                                 for v in value]  # (a _Defaults is a copy: the record itself is not changed)
         return value

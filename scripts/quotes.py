@@ -20,8 +20,13 @@ from scripts.changes import change_slug
 _KEEP = re.compile(r"[^\w]|_", re.UNICODE)
 
 
+_ASCII_DROP = {c: None for c in range(128) if not chr(c).isalnum()}
+
+
 def fold(text: str) -> str:
     """Letters and digits only, NFKC-normalised and case-folded."""
+    if text.isascii():  # the same result, without the Unicode machinery: NFKC changes no ASCII text
+        return text.lower().translate(_ASCII_DROP)
     text = unicodedata.normalize("NFKC", text).casefold()
     return _KEEP.sub("", text)
 

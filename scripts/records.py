@@ -202,13 +202,34 @@ def record_files(directory: Path) -> list[Path]:
     return sorted(p for p in Path(directory).glob("*.yaml") if not p.name.startswith("_"))
 
 
-def load_vendors(directory: Path | None = None) -> tuple[list[dict], list[str]]:
-    """All valid records of a folder (sorted by id) and the problems of the others."""
+PARALLEL_FROM = 100  # record files; below this a process pool costs more than it saves
+
+
+def _record_and_problems(path: Path) -> tuple[dict | None, list[str]]:
+    res = check_file(path)
+    return res.record, res.problems
+
+
+def load_vendors(directory: Path | None = None, workers: int | None = None) -> tuple[list[dict], list[str]]:
+    """All valid records of a folder (sorted by id) and the problems of the others. Large folders are checked
+    by `workers` processes (default: one per CPU, at most 4, or $ERPWATCH_BUILD_WORKERS)."""
+    paths = record_files(directory or vendors_dir())
+    if workers is None:
+        try:
+            workers = int(os.environ.get("ERPWATCH_BUILD_WORKERS") or min(os.cpu_count() or 1, 4))
+        except ValueError:
+            workers = 1
+    if workers > 1 and len(paths) >= PARALLEL_FROM:
+        import multiprocessing
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_record_and_problems, paths, chunksize=max(1, len(paths) // (workers * 8)))
+    else:
+        results = [_record_and_problems(p) for p in paths]
     records, problems = [], []
-    for res in check_paths(record_files(directory or vendors_dir())):
-        if res.record is not None:
-            records.append(res.record)
-        problems.extend(res.problems)
+    for record, found in results:
+        if record is not None:
+            records.append(record)
+        problems.extend(found)
     records.sort(key=lambda r: r["id"])
     return records, problems
 

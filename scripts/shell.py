@@ -139,6 +139,11 @@ _SPACE = re.compile(r"\s+")
 _HEADING_AT = re.compile(r'<h([1-3])(?: id="([^"]*)")?>')
 
 
+# Characters of text per search entry (a section: one topic's claims, one incident, ...). The browser
+# downloads the whole index, so at 1,000 vendors every kilobyte per page is a megabyte per reader.
+SEARCH_TEXT_LIMIT = 600
+
+
 def search_entries(page: FastPage, url: str) -> list[dict]:
     """Search index entries in the theme's format: the page's head, then one per h2/h3 section (only the
     head for pages marked search="title", whose bodies are long diffs)."""
@@ -159,6 +164,13 @@ def search_entries(page: FastPage, url: str) -> list[dict]:
             title = _SPACE.sub(" ", _TAGS.sub("", chunk[:head_end].split("<a class=\"headerlink\"")[0])).strip()
             chunk = chunk[chunk.find(">", head_end) + 1:]
         text = _SPACE.sub(" ", _TAGS.sub(" ", chunk)).strip()
+        if len(text) > SEARCH_TEXT_LIMIT:  # cut at a word boundary, never inside a character reference
+            cut = text.rfind(" ", 0, SEARCH_TEXT_LIMIT)
+            text = text[:cut if cut > 0 else SEARCH_TEXT_LIMIT]
+            amp = text.rfind("&")
+            if amp > text.rfind(";"):
+                text = text[:amp]
+            text += " …"
         entries.append({"location": url + (f"#{hid}" if hid else ""), "title": title, "text": text})
         if page.search == "title":
             break

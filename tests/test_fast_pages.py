@@ -123,3 +123,26 @@ def test_search_index_and_sitemap(sites):
     sitemap = (fast / "sitemap.xml").read_text(encoding="utf-8")
     assert f"/zh/changes/{vid}--" in sitemap and f"/vendors/{vid}/</loc>" in sitemap and shell.SHELL not in sitemap
     assert gzip.decompress((fast / "sitemap.xml.gz").read_bytes()).decode("utf-8") == sitemap
+
+
+def test_search_entries_skip_sections_and_cut_long_text():
+    from scripts.pages import FastPage
+    body = ('<h1 id="title">T</h1>\n<p>head</p>\n'
+            '<h2 id="rubric">R<a class="headerlink" href="#rubric">&para;</a></h2><p>boilerplate</p>\n'
+            '<h2 id="claims">C<a class="headerlink" href="#claims">&para;</a></h2><p>' + "word &amp; " * 400 + "</p>")
+    entries = shell.search_entries(FastPage("T &", body, "en", search_skip={"rubric"}), "vendors/x/")
+    assert [e["location"] for e in entries] == ["vendors/x/", "vendors/x/#claims"]
+    assert entries[0]["title"] == "T &amp;" and entries[0]["text"] == "head"
+    text = entries[1]["text"]
+    assert len(text) <= shell.SEARCH_TEXT_LIMIT + 2 and text.endswith(" …")
+    assert text.count("&") == text.count("&amp;")  # never cut inside a character reference
+
+
+def test_chinese_segmentation_is_the_search_plugins():
+    from material.plugins.search.plugin import SearchIndex
+
+    from scripts.mkdocs_hooks import segment_chinese
+    samples = ["", "abc", "比酷尔在售商品报告", "BQool 的 Active Listings Report(在售商品报告)每半小时下载一次。",
+               "来源只给出部分信息的日期按原样显示,并按记录时间排序。", "x 中 y 中文 z", "繁體中文與简体中文"]
+    for text in samples * 2:  # twice: the second time from the cache
+        assert segment_chinese(text) == SearchIndex._segment_chinese(None, text), text

@@ -380,3 +380,16 @@ def test_escape_class_dollars_keeps_the_regex():
         assert "$]" not in fixed.replace("\\$", "")  # no bare `$` left inside a class
         for text in ("$", "x", "]", "^", "a[", "https://a.test/$", "https://$x", "$x"):
             assert bool(re.search(pattern, text)) == bool(re.search(fixed, text)), (pattern, text)
+
+
+def test_parallel_loading_gives_the_same_records_and_problems(tmp_path):
+    """Large folders are checked by several processes: same records, same problems, same order."""
+    for case in CASES[: records.PARALLEL_FROM]:
+        (tmp_path / f"{case['name']}.yaml").write_bytes(case_bytes(case))
+    for i in range(records.PARALLEL_FROM - len(list(tmp_path.iterdir())) + 1):
+        (tmp_path / f"example-tools-{i}.yaml").write_text(BASE_TEXT.replace("id: example-tools", f"id: example-tools-{i}", 1),
+                                                           encoding="utf-8")
+    serial = records.load_vendors(tmp_path, workers=1)
+    parallel = records.load_vendors(tmp_path, workers=2)
+    assert serial == parallel
+    assert serial[0] and serial[1]  # both valid records and problems
