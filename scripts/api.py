@@ -51,6 +51,17 @@ def _quote_checks(info: dict, kind: str, item: str, base: str) -> list[dict]:
     return out
 
 
+def vendor_summary(rec: dict, rows: list[dict], site_url: str) -> dict:
+    """A vendor's entry in vendors.json."""
+    last = max((r["last_change"]["date"] for r in rows if r["last_change"]), default=None)
+    return {
+        "id": rec["id"], "name": rec["name"], "names": rec.get("names", {}), "website": rec["website"],
+        "categories": rec.get("categories", []), "marketplaces": rec.get("marketplaces", []),
+        "counts": {k: len(rec.get(k, [])) for k in ("claims", "incidents", "toggles", "policies", "sources", "access")},
+        "current_defaults": _current_defaults(rec), "last_policy_change": last, "links": _links(site_url, rec["id"]),
+    }
+
+
 def vendor_file(rec: dict, events: list[dict], changes: list[dict], rows: list[dict], site_url: str,
                 quote_info: dict | None = None) -> tuple[dict, str, str]:
     """One vendor's part of the API: (its summary for vendors.json, path, content of vendors/<id>.json).
@@ -58,13 +69,7 @@ def vendor_file(rec: dict, events: list[dict], changes: list[dict], rows: list[d
     watched documents (generate._doc_rows)."""
     base = site_url.rstrip("/") + "/"
     vid = rec["id"]
-    last = max((r["last_change"]["date"] for r in rows if r["last_change"]), default=None)
-    summary = {
-        "id": vid, "name": rec["name"], "names": rec.get("names", {}), "website": rec["website"],
-        "categories": rec.get("categories", []), "marketplaces": rec.get("marketplaces", []),
-        "counts": {k: len(rec.get(k, [])) for k in ("claims", "incidents", "toggles", "policies", "sources", "access")},
-        "current_defaults": _current_defaults(rec), "last_policy_change": last, "links": _links(site_url, vid),
-    }
+    summary = vendor_summary(rec, rows, site_url)
     by_doc: dict[str, list] = {}
     for c in reversed(changes):
         by_doc.setdefault(c["doc"], []).append(c)

@@ -103,25 +103,11 @@ def _compare_row(record: dict, observed: dict, lang: str) -> dict:
 
 def build_pages(recs: list[dict], store, config: dict, vendors_dir: Path, workers: int | None = None) -> dict[str, str]:
     """All generated files as {path relative to site_src: content}: the English tree at the root, the
-    Chinese tree under zh/, feeds in both languages, and the (language-neutral) API.
-
-    Everything that belongs to one vendor (its pages, history pages, feeds, API file, events) is made by
-    _vendor_part, in `workers` processes for large sites (default: build_workers()); the rest from those parts."""
-    store = CachedStore(store) if store is not None else None
-    added = ev.git_added_dates(vendors_dir) if vendors_dir is not None else None
-    git_dir = vendors_dir if added is not None else None  # not a git checkout: no dates to look up
-    parts = _run_parts([(rec,) for rec in recs], (store, config, git_dir, added),
-                       build_workers() if workers is None else workers)
-    change_list = sorted((c for part in parts for c in part["changes"]), key=changes.sort_key, reverse=True)
-    all_events = ev.sort_events([e for part in parts for e in part["events"]])
-    out: dict[str, str] = {}
-    for part in parts:
-        out.update(part["files"])
-    for lang in LANGS:
-        tree = _language_tree(recs, change_list, all_events, [p["compare"][lang] for p in parts], config, lang)
-        prefix = "" if lang == "en" else f"{lang}/"
-        out.update({prefix + path: content for path, content in tree.items()})
-    out.update(api.index_files([p["summary"] for p in parts], all_events, config["site_url"]))
+    Chinese tree under zh/, feeds in both languages, and the (language-neutral) API."""
+    plan = Plan(recs, store, config, vendors_dir, workers)
+    out = dict(plan.files)
+    for files in plan.map_vendors(_vendor_files_job):
+        out.update(files)
     return out
 
 
@@ -137,47 +123,105 @@ def build_workers() -> int:
         return 1
 
 
-_SHARED: tuple = ()  # (store, config, git_dir, added) for forked workers
+class Plan:
+    """A build in two phases, both run per vendor (in `workers` forked processes for large sites):
+
+    1. on creation, each vendor's events, changes, comparison-table rows and API summary (small, sent back
+       to this process), and from them the site-wide files (`files`: lists, home, global feeds, API index);
+    2. `vendor_files(rec)`: one vendor's own files (its pages and document history pages in both languages,
+       feeds, API file). The mkdocs hook runs this phase after the theme's shell pages are rendered, in
+       worker processes that write the finished pages themselves, so the pages never travel between
+       processes; `build_pages` collects them instead.
+    """
+
+    def __init__(self, recs: list[dict], store, config: dict, vendors_dir: Path | None, workers: int | None = None):
+        self.recs = recs
+        self.store = CachedStore(store) if store is not None else None
+        self.config = config
+        added = ev.git_added_dates(vendors_dir) if vendors_dir is not None else None
+        self.git_dir = vendors_dir if added is not None else None  # not a git checkout: no dates to look up
+        self.added = added
+        self.workers = build_workers() if workers is None else workers
+        metas = self.map_vendors(_vendor_meta_job)
+        self.events_of = {rec["id"]: m["events"] for rec, m in zip(recs, metas)}
+        self.change_list = sorted((c for m in metas for c in m["changes"]), key=changes.sort_key, reverse=True)
+        self.all_events = ev.sort_events([e for m in metas for e in m["events"]])
+        self.compare = {lang: [m["compare"][lang] for m in metas] for lang in LANGS}
+        self.files: dict[str, str] = {}
+        for tree in self._map(_tree_job, LANGS):  # the two languages' site-wide pages side by side
+            self.files.update(tree)
+        self.files.update(api.index_files([m["summary"] for m in metas], self.all_events, config["site_url"]))
+
+    def map_vendors(self, job) -> list:
+        """[job(i) for every record index i], in worker processes for large sites. `job` is a module-level
+        function that reads the plan as `generate.PLAN` (forked workers inherit it: nothing is pickled but
+        the index and the result)."""
+        return self._map(job, range(len(self.recs)), chunksize=max(1, len(self.recs) // (self.workers * 8)))
+
+    def _map(self, job, items, chunksize: int = 1) -> list:
+        global PLAN
+        PLAN = self
+        if self.workers <= 1 or len(self.recs) < PARALLEL_FROM:
+            return [job(x) for x in items]
+        import multiprocessing
+        with multiprocessing.get_context("fork").Pool(self.workers) as pool:
+            return pool.map(job, items, chunksize=chunksize)
+
+    def _observed(self, rec: dict) -> tuple:
+        vendor_changes = changes.collect_vendor(rec, self.store)
+        qinfo = quotes.statuses(rec, self.store)
+        rows = {lang: _doc_rows(rec, self.store, lang) for lang in LANGS}
+        return vendor_changes, qinfo, rows
+
+    def vendor_meta(self, rec: dict) -> dict:
+        """Phase 1 for one vendor: what the site-wide files need (no pages)."""
+        vendor_changes, qinfo, rows = self._observed(rec)
+        events = ev.sort_events(ev.policy_events(vendor_changes) + ev.record_events(rec, self.git_dir, self.added)
+                                + ev.quote_events(rec, qinfo))
+        compare = {lang: _compare_row(rec, {"docs": rows[lang]}, lang) for lang in LANGS}
+        summary = api.vendor_summary(rec, rows["en"], self.config["site_url"])
+        slim = [{**c, "change": {k: v for k, v in c["change"].items() if k != "diff"}} for c in vendor_changes]
+        return {"events": events, "changes": slim, "compare": compare, "summary": summary}
+
+    def vendor_files(self, rec: dict) -> dict[str, str]:
+        """Phase 2 for one vendor: its pages (pages.FastPage) and history pages in both languages, its feeds
+        and its API file, as {path relative to site_src: content}."""
+        vid = rec["id"]
+        vendor_changes, qinfo, rows = self._observed(rec)
+        events = self.events_of[vid]
+        versions = {p["id"]: self.store.changes(vid, p["id"]) if self.store else [] for p in rec.get("policies", [])}
+        by_doc: dict[str, list[dict]] = {}
+        for c in vendor_changes:
+            by_doc.setdefault(c["history"], []).append(c)
+        files: dict[str, str] = {}
+        for lang in LANGS:
+            prefix = "" if lang == "en" else f"{lang}/"
+            observed = {"docs": rows[lang], "quotes": qinfo, "versions": versions}
+            r = pages.Renderer(lang, 2, self.config)
+            files[f"{prefix}vendors/{vid}/index.md"] = pages.vendor_page(rec, r, observed)
+            for slug, items in by_doc.items():
+                files[f"{prefix}changes/{slug}/index.md"] = pages.history_page(items, r)
+            files.update({prefix + k: v for k, v in _vendor_feed(rec, events, self.config["site_url"], lang).items()})
+        _summary, path, content = api.vendor_file(rec, events, vendor_changes, rows["en"], self.config["site_url"], qinfo)
+        files[path] = content
+        return files
 
 
-def _run_parts(jobs: list, shared: tuple, workers: int) -> list[dict]:
-    global _SHARED
-    _SHARED = shared
-    if workers <= 1 or len(jobs) < PARALLEL_FROM:
-        return [_vendor_part(*job) for job in jobs]
-    import multiprocessing
-    # fork: the workers inherit the records, the store cache and the templates; results come back pickled.
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.starmap(_vendor_part, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
+PLAN: Plan | None = None  # the plan whose per-vendor jobs are running (read by forked workers)
 
 
-def _vendor_part(rec: dict) -> dict:
-    """One vendor's files (pages and history pages in both languages, feeds, API file), events and changes."""
-    store, config, git_dir, added = _SHARED
-    vid = rec["id"]
-    vendor_changes = changes.collect_vendor(rec, store)
-    qinfo = quotes.statuses(rec, store)
-    events = ev.sort_events(ev.policy_events(vendor_changes) + ev.record_events(rec, git_dir, added)
-                            + ev.quote_events(rec, qinfo))
-    rows = {lang: _doc_rows(rec, store, lang) for lang in LANGS}
-    versions = {p["id"]: store.changes(vid, p["id"]) if store else [] for p in rec.get("policies", [])}
-    by_doc: dict[str, list[dict]] = {}
-    for c in vendor_changes:
-        by_doc.setdefault(c["history"], []).append(c)
-    files: dict[str, str] = {}
-    compare = {}
-    for lang in LANGS:
-        prefix = "" if lang == "en" else f"{lang}/"
-        observed = {"docs": rows[lang], "quotes": qinfo, "versions": versions}
-        r = pages.Renderer(lang, 2, config)
-        files[f"{prefix}vendors/{vid}/index.md"] = pages.vendor_page(rec, r, observed)
-        compare[lang] = _compare_row(rec, observed, lang)
-        for slug, items in by_doc.items():
-            files[f"{prefix}changes/{slug}/index.md"] = pages.history_page(items, r)
-        files.update({prefix + k: v for k, v in _vendor_feed(rec, events, config["site_url"], lang).items()})
-    summary, path, content = api.vendor_file(rec, events, vendor_changes, rows["en"], config["site_url"], qinfo)
-    files[path] = content
-    return {"events": events, "files": files, "compare": compare, "summary": summary, "changes": vendor_changes}
+def _vendor_meta_job(i: int) -> dict:
+    return PLAN.vendor_meta(PLAN.recs[i])
+
+
+def _vendor_files_job(i: int) -> dict[str, str]:
+    return PLAN.vendor_files(PLAN.recs[i])
+
+
+def _tree_job(lang: str) -> dict[str, str]:
+    tree = _language_tree(PLAN.recs, PLAN.change_list, PLAN.all_events, PLAN.compare[lang], PLAN.config, lang)
+    prefix = "" if lang == "en" else f"{lang}/"
+    return {prefix + path: content for path, content in tree.items()}
 
 
 def _language_tree(recs, change_list, all_events, compare_rows, config, lang) -> dict[str, str]:
@@ -286,31 +330,22 @@ def load(vendors_dir: Path | None = None) -> list[dict]:
     return recs
 
 
-def generate(vendors_dir: Path | None = None, site_src: Path = SITE_SRC, recs: list[dict] | None = None,
-             fast_pages: dict | None = None, direct_files: dict | None = None) -> tuple[int, int]:
-    """`recs`: records already loaded and validated from `vendors_dir` (the mkdocs hook loads them once).
-    For the mkdocs hook's fast path: `fast_pages`, if given, receives every pages.FastPage (those outside the
-    navigation are then not written into site_src/: the hook renders them); `direct_files` receives each
-    vendor's feeds and API file, which the hook writes into the built site itself instead of mkdocs copying
-    thousands of files from site_src/."""
+def generate(vendors_dir: Path | None = None, site_src: Path = SITE_SRC, recs: list[dict] | None = None) -> tuple[int, int]:
+    """Every page, feed and API file into site_src/ (pages as Markdown). `recs`: records already loaded and
+    validated from `vendors_dir`. Returns (files written, files removed)."""
     vendors_dir = Path(vendors_dir or records.vendors_dir())
     if recs is None:
         recs = load(vendors_dir)
-    files = build_pages(recs, observed_store(), site_config(), vendors_dir)
-    if fast_pages is not None:
-        fast_pages.update((k, v) for k, v in files.items() if isinstance(v, pages.FastPage))
-        files = {k: v for k, v in files.items() if k not in fast_pages or fast_pages[k].nav}
-    if direct_files is not None:
-        direct_files.update((k, v) for k, v in files.items() if _per_vendor_file(k))
-        files = {k: v for k, v in files.items() if k not in direct_files}
-    return write_tree(files, site_src)
+    return write_tree(build_pages(recs, observed_store(), site_config(), vendors_dir), site_src)
 
 
-def _per_vendor_file(path: str) -> bool:
-    """A vendor's feed, the empty sitemap beside it, or its API file (not a page)."""
-    rest = path[3:] if path.startswith("zh/") else path
-    return (rest.startswith("vendors/") and rest.count("/") == 2 and not rest.endswith(".md")) or \
-        (not path.startswith("zh/") and path.startswith(api.API + "vendors/"))
+def prepare(site_src: Path, recs: list[dict], vendors_dir: Path | None = None) -> tuple[Plan, int, int]:
+    """For the mkdocs hook: phase 1 of the build, with the site-wide files written into site_src/ (the
+    vendors' own files are made later by the hook, from the returned plan). Returns (plan, written, removed)."""
+    vendors_dir = Path(vendors_dir or records.vendors_dir())
+    plan = Plan(recs, observed_store(), site_config(), vendors_dir)
+    written, deleted = write_tree(plan.files, site_src)
+    return plan, written, deleted
 
 
 def main(argv: list[str] | None = None) -> int:

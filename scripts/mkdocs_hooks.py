@@ -23,6 +23,7 @@ from mkdocs.exceptions import Abort
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts import generate, records, shell  # noqa: E402
+from scripts.pages import FastPage  # noqa: E402
 
 log = logging.getLogger("mkdocs.erpwatch")
 
@@ -43,42 +44,40 @@ def _teach_segmenter(recs: list[dict]) -> None:
 def on_pre_build(config, **kwargs):
     import time
     started = time.perf_counter()
+    global _PLAN
+    _PLAN = None
+    for d in (_FILL, _SHELLS):
+        d.clear()
     try:
         recs = generate.load()  # validated once per build, for the segmenter and the generator
         validated = time.perf_counter()
         _teach_segmenter(recs)
-        for d in (_FAST, _FILL, _SHELLS, _DIRECT):
-            d.clear()
         # ERPWATCH_FAST_PAGES=0: every page through Markdown and the theme, as any builder would (slow; for
         # comparison, see tests/test_fast_pages.py)
-        fast = os.environ.get("ERPWATCH_FAST_PAGES") != "0"
-        written, deleted = generate.generate(site_src=Path(config["docs_dir"]), recs=recs,
-                                             fast_pages=_FAST if fast else None, direct_files=_DIRECT if fast else None)
-        for path in [p for p, page in _FAST.items() if page.nav]:
-            _FILL[path] = _FAST.pop(path)
+        if os.environ.get("ERPWATCH_FAST_PAGES") == "0":
+            written, deleted = generate.generate(site_src=Path(config["docs_dir"]), recs=recs)
+        else:
+            _PLAN, written, deleted = generate.prepare(Path(config["docs_dir"]), recs)
+            _FILL.update((p, page) for p, page in _PLAN.files.items() if isinstance(page, FastPage) and page.nav)
     except generate.RecordsInvalid as e:
         for line in e.problems:
             print(line, file=sys.stderr)
         raise Abort(f"{len(e.problems)} problem(s) in the vendor records: the site was not built") from None
-    log.info("ERP Watch: %d records valid (%.1f s); generated pages in %.1f s (%d written, %d removed; %d through "
-             "the fast path)", len(recs), validated - started, time.perf_counter() - validated, written, deleted,
-             len(_FAST) + len(_FILL))
+    log.info("ERP Watch: %d records valid (%.1f s); site-wide pages generated in %.1f s (%d written, %d removed)",
+             len(recs), validated - started, time.perf_counter() - validated, written, deleted)
 
 
-_FAST: dict = {}    # this build's fast pages outside the navigation: source path ("vendors/x/index.md") -> pages.FastPage
+_PLAN = None        # this build's generate.Plan (None when the fast path is off)
 _FILL: dict = {}    # fast pages in the navigation: mkdocs builds them from a stub, then the body is filled in
 _SHELLS: dict = {}  # (lang, depth) -> shell.Shell, cut from the rendered shell pages
-_DIRECT: dict = {}  # per-vendor feeds and API files, written straight into the built site
+SHELLS = (("en", 2), ("zh", 2))  # vendor and history pages: vendors/<id>/, changes/<slug>/ in both languages
 
 
 def on_files(files, config, **kwargs):
     from mkdocs.structure.files import File
-    for path in _FAST:  # a Markdown copy left by `python -m scripts.generate`: built by the fast path instead
-        f = files.get_file_from_path(path)
-        if f is not None:
-            files.remove(f)
-    for lang, depth in sorted({shell.lang_and_depth(path) for path in _FAST}):
-        files.append(File.generated(config, shell.shell_src(lang, depth), content=shell.shell_markdown(lang)))
+    if _PLAN is not None and _PLAN.recs:
+        for lang, depth in SHELLS:
+            files.append(File.generated(config, shell.shell_src(lang, depth), content=shell.shell_markdown(lang)))
     return files
 
 
@@ -95,8 +94,8 @@ def on_post_page(output, page, config, **kwargs):
             return shell.fill(output, _FILL[page.file.src_uri])
         except shell.ShellError as e:
             raise Abort(f"ERP Watch: {e} ({page.file.src_uri}); the theme's markup may have changed") from None
-    for lang, depth in {shell.lang_and_depth(path) for path in _FAST}:
-        if page.file.src_uri == shell.shell_src(lang, depth):
+    for lang, depth in SHELLS:
+        if _PLAN is not None and page.file.src_uri == shell.shell_src(lang, depth):
             try:
                 _SHELLS[(lang, depth)] = shell.Shell.parse(output, lang, depth)
             except shell.ShellError as e:
@@ -105,40 +104,29 @@ def on_post_page(output, page, config, **kwargs):
 
 
 def on_post_build(config, **kwargs):
+    if _PLAN is None:
+        return
     import time
     started = time.perf_counter()
     site = Path(config["site_dir"])
-    base_url = (config.get("site_url") or "").rstrip("/") + "/"
-    entries, urls = [], []
-    from concurrent.futures import ThreadPoolExecutor
-    writes = []
-    with ThreadPoolExecutor(4) as writer:  # file writes release the GIL: overlap them with the rendering
-        for path, page in sorted(_FAST.items()):
-            lang, depth = shell.lang_and_depth(path)
-            prefix = "zh/" if lang == "zh" else ""
-            url = path[len(prefix):-len("index.md")]
-            feed = (page.vendor_feed or "")[len(prefix):-len("feed.xml")]
-            writes.append(writer.submit(_write, site / prefix / url / "index.html",
-                                        _SHELLS[(lang, depth)].render(page, url, feed)))
-            entries += [dict(e, location=prefix + e["location"], lang=lang) for e in shell.search_entries(page, url)]
-            urls.append(base_url + prefix + url)
-        for path, content in _DIRECT.items():
-            writes.append(writer.submit(_write, site / path, content))
-    for w in writes:
-        w.result()  # a failed write fails the build
+    # Phase 2 of the plan: every vendor's pages, history pages, feeds and API file, made and written by the
+    # plan's worker processes (shell.write_vendor); only search entries and URLs come back.
+    results = shell.write_vendors(_PLAN, _SHELLS, site)
+    entries = [e for r in results for e in r[0]]
+    urls = [u for r in results for u in r[1]]
     for path, page in sorted(_FILL.items()):
         lang, _depth = shell.lang_and_depth(path)
         prefix = "zh/" if lang == "zh" else ""
         entries += [dict(e, location=prefix + e["location"], lang=lang)
                     for e in shell.search_entries(page, path[len(prefix):-len("index.md")])]
-    for lang, _depth in _SHELLS:
+    for lang, _depth in SHELLS:
         shutil.rmtree(site / ("zh" if lang == "zh" else "") / shell.SHELL, ignore_errors=True)
     written = time.perf_counter()
+    base_url = (config.get("site_url") or "").rstrip("/") + "/"
     _add_to_search_index(site, entries)
-    _add_to_sitemap(site, urls)
-    log.info("ERP Watch: %d pages and %d feed and API files written through the fast path in %.1f s; "
-             "search index and sitemap %.1f s", len(_FAST), len(_DIRECT), written - started,
-             time.perf_counter() - written)
+    _add_to_sitemap(site, [base_url + u for u in urls])
+    log.info("ERP Watch: %d vendors' pages, feeds and API files made and written through the fast path in %.1f s; "
+             "search index and sitemap %.1f s", len(_PLAN.recs), written - started, time.perf_counter() - written)
 
 
 def segment_chinese(text: str) -> str:
@@ -159,11 +147,6 @@ _HAN = None
 def _cut_han(run: str) -> str:
     import jieba
     return "\u200b" + "\u200b".join(jieba.cut(run.encode("utf-8"))) + "\u200b"
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 def _add_to_search_index(site: Path, entries: list[dict]) -> None:

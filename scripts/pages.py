@@ -114,8 +114,9 @@ class Renderer:
                           lang_prefix=self.lang_prefix, **context)
 
 
-def _citation_html(renderer: Renderer, record: dict, citations, with_quotes: bool) -> Markup:
-    by_id = {s["id"]: s for s in record.get("sources", [])}
+def _citation_html(renderer: Renderer, record: dict, citations, with_quotes: bool, by_id: dict | None = None) -> Markup:
+    if by_id is None:
+        by_id = {s["id"]: s for s in record.get("sources", [])}
     parts = []
     for cit in citations or []:
         src = by_id.get(cit.get("source"), {})
@@ -187,6 +188,7 @@ def vendor_page(record: dict, renderer: Renderer, observed: dict) -> str:
                           "title_text": str(pick(inc["title"], lang))})
     repo = renderer.config["repo_url"].rstrip("/")
     name = record["name"]
+    sources_by_id = {s["id"]: s for s in record.get("sources", [])}
     labels = rubric.answer_labels()
     body = renderer.render(
         "vendor.html.j2", r=_Defaults(record), name=name,
@@ -195,13 +197,13 @@ def vendor_page(record: dict, renderer: Renderer, observed: dict) -> str:
         incidents=[_Defaults(i) for i in incidents], docs=observed.get("docs", []),
         record_url=f"{repo}/blob/main/vendors/{record['id']}.yaml",
         history_url=f"{repo}/commits/main/vendors/{record['id']}.yaml",
-        quotes=lambda cits: _citation_html(renderer, record, cits, True),
-        evidence=lambda items: _citation_html(renderer, record, items, True),
+        quotes=lambda cits: _citation_html(renderer, record, cits, True, sources_by_id),
+        evidence=lambda items: _citation_html(renderer, record, items, True, sources_by_id),
         rubric=[_Defaults({**a, "title": q["title"], "label": labels[a["answer"]]})
                 for a, q in zip(rubric.evaluate(record), rubric.questions())],
         lp=_Defaults(privilege.least_privilege(record)),
         checks=lambda items: _checks_html(renderer, items),
-        cites=lambda cits: _citation_html(renderer, record, cits, False),
+        cites=lambda cits: _citation_html(renderer, record, cits, False, sources_by_id),
     )
     return FastPage(name, body, lang, vendor_feed=f"{renderer.lang_prefix}vendors/{record['id']}/feed.xml",
                     vendor_name=name, search_skip=VENDOR_SEARCH_SKIP)

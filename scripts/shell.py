@@ -175,3 +175,43 @@ def search_entries(page: FastPage, url: str) -> list[dict]:
         if page.search == "title":
             break
     return entries
+
+
+# --- phase 2 of a build (generate.Plan), under the mkdocs hook -------------------------------------------
+
+_TARGET: tuple = ()  # (shells, site folder) for the forked workers
+
+
+def write_vendors(plan, shells: dict, site) -> list[tuple[list, list]]:
+    """Make and write every vendor's files into the built site, in the plan's worker processes. Returns, per
+    vendor, (search entries with their language, page URLs relative to the site root)."""
+    global _TARGET
+    missing = {key for key in (("en", 2), ("zh", 2)) if key not in shells}
+    if missing and plan.recs:
+        raise ShellError(f"the shell pages {sorted(missing)} were not rendered")
+    _TARGET = (shells, site)
+    return plan.map_vendors(_write_vendor_job)
+
+
+def _write_vendor_job(i: int) -> tuple[list, list]:
+    from scripts import generate
+    plan = generate.PLAN
+    shells, site = _TARGET
+    entries, urls = [], []
+    for path, content in plan.vendor_files(plan.recs[i]).items():
+        if isinstance(content, FastPage):
+            lang, depth = lang_and_depth(path)
+            prefix = "zh/" if lang == "zh" else ""
+            url = path[len(prefix):-len("index.md")]
+            feed = (content.vendor_feed or "")[len(prefix):-len("feed.xml")]
+            _write(site / prefix / url / "index.html", shells[(lang, depth)].render(content, url, feed))
+            entries += [dict(e, location=prefix + e["location"], lang=lang) for e in search_entries(content, url)]
+            urls.append(prefix + url)
+        else:
+            _write(site / path, content)
+    return entries, urls
+
+
+def _write(path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")

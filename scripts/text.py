@@ -8,6 +8,7 @@ which escapes HTML and every Markdown/attr_list metacharacter so a name like `x 
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -20,10 +21,11 @@ _ASCII_CZ = re.compile(r"[\x00-\x20\x7f]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~^=:<>&\"'])")
 
 
+@functools.lru_cache(maxsize=8192)  # the same quotes appear on both languages' pages, often several times
 def detect_lang(text: str) -> str:
     """Language of a plain-string field: Chinese if it has a good share of CJK characters."""
     cjk = len(_CJK.findall(text))
-    letters = sum(1 for c in text if c.isalpha())
+    letters = len(text) if text.isalpha() else sum(1 for c in text if c.isalpha())
     return "zh" if letters and cjk / letters >= 0.3 else "en"
 
 
