@@ -112,6 +112,9 @@ def build_pages(recs: list[dict], store, config: dict, vendors_dir: Path, worker
 
 
 LANGS = ("en", "zh")
+# The policy-changes page lists the most recent changes only (at 1,000 vendors there are tens of thousands);
+# every change stays on its document's history page, in the feeds and in api/v1/events.json.
+CHANGES_LIST_LIMIT = 500
 PARALLEL_FROM = 40  # records; below this a process pool costs more than it saves
 
 
@@ -236,8 +239,9 @@ def _language_tree(recs, change_list, all_events, compare_rows, config, lang) ->
                                                rows=[pages._Defaults(x) for x in compare_rows])
     out["incidents/index.md"] = pages.index_page("incidents.html.j2", "incidents", r,
                                                  items=[pages._Defaults(i) for _, i in incidents])
-    out["changes/index.md"] = pages.index_page("changes.html.j2", "policy_changes", r, items=[
-        pages._Defaults({**c, "label": changes.doc_label(c["policy"], lang)}) for c in change_list])
+    out["changes/index.md"] = pages.index_page("changes.html.j2", "policy_changes", r, total=len(change_list),
+                                               limit=CHANGES_LIST_LIMIT, items=[
+        pages._Defaults({**c, "label": changes.doc_label(c["policy"], lang)}) for c in change_list[:CHANGES_LIST_LIMIT]])
     out["rubric/index.md"] = pages.Renderer(lang, 1, config).render("rubric.md.j2", m=pages._Defaults(rubric.methodology()))
     counts = {"vendors": len(recs), "incidents": len(incidents),
               "claims": sum(len(x.get("claims", [])) for x in recs),

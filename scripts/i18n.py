@@ -157,6 +157,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "words": {"en": "words", "zh": "词"},
     "raw_snapshot": {"en": "stored raw snapshot", "zh": "存档的原始快照"},
     "what_changed": {"en": "What changed", "zh": "变更内容"},
+    "changes_limited": {"en": "The {limit} most recent of {total} changes. Every change is on its document's history "
+                               "page (linked from the vendor's page), in the feeds and in the data API (events.json).",
+                        "zh": "共 {total} 条变更,此处列出最近的 {limit} 条。每条变更都可在对应文件的历史页面(由服务商页面链接)、"
+                              "RSS 订阅和数据接口(events.json)中查到。"},
     "history_intro": {"en": "Every recorded change of this document, newest first, with the words added and removed. "
                             "Its current status:",
                       "zh": "此文件每一次记录在案的变更(最新在前),标出增删的词。文件当前状态:"},

@@ -210,3 +210,16 @@ def test_api_detail_has_derived_fields(tmp_path):
     summary = json.loads(files["api/v1/vendors.json"])["vendors"][0]
     assert summary["last_policy_change"] == "2025-04-01"
     assert list(summary) == sorted(summary)  # stable key order
+
+
+def test_changes_list_shows_the_most_recent_and_says_so(tmp_path, monkeypatch):
+    from scripts import generate
+    full = BeautifulSoup(_build(tmp_path / "a")["changes/index.md"], "html.parser")
+    assert not full.select(".erp-note")
+    monkeypatch.setattr(generate, "CHANGES_LIST_LIMIT", 1)
+    files = _build(tmp_path / "b")
+    page = BeautifulSoup(files["changes/index.md"], "html.parser")
+    assert [a["href"] for a in page.select(".erp-change-list a")] == ["example-tools--terms/#change-c4"]
+    assert "The 1 most recent of 2 changes" in page.select_one(".erp-note").get_text()
+    assert "共 2 条变更" in BeautifulSoup(files["zh/changes/index.md"], "html.parser").select_one(".erp-note").get_text()
+    assert BeautifulSoup(files["changes/example-tools--terms/index.md"], "html.parser").find(id="change-c2")
