@@ -96,6 +96,10 @@ def _verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("met" if ok else "**NOT met**")
 
 
+def _mb(x: float) -> str:
+    return "n/a" if x != x else f"{x:,.0f}"
+
+
 def _s(x: float) -> str:
     return f"{x:,.1f}" if x < 100 else f"{x:,.0f}"
 
@@ -105,7 +109,9 @@ def render(results: dict, plan: Plan, info: dict) -> str:
              f"Machine: {info['cpus']} CPU(s), {info['cpu']}, {info['ram']} RAM; Python {info['python']}; "
              f"{info['os']}; commit {info.get('commit', '?')}; {info['date']}. 1-minute load average at start / end: {info['load']} / "
              f"{info.get('load_end', '?')} (other work on the machine inflates wall times; CPU seconds are the "
-             "measured process's own).", ""]
+             "measured program's and its waited-for worker processes'). Peak MiB: the program's main process "
+             "(VmHWM); all processes MiB: the largest total PSS of the program and its worker processes, "
+             "sampled every 0.2 s.", ""]
     b = results.get("build")
     if b:
         small, big = b["sizes"]
@@ -113,16 +119,17 @@ def render(results: dict, plan: Plan, info: dict) -> str:
         lines += [f"### Site build (N synthetic vendors; each: {bench_data.INCIDENTS_PER_VENDOR} incidents, "
                   f"{bench_data.CHANGES_PER_VENDOR} policy changes over {len(bench_data.SITE_DOCS)} documents, "
                   "claims, toggles)", "",
-                  "| build | HTML pages | site MiB | search index MiB | wall s | CPU s | peak MiB | records + generator s "
-                  "| mkdocs s |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| build | HTML pages | site MiB | search index MiB | wall s | CPU s | peak MiB | all processes MiB "
+                  "| records + site-wide pages s | mkdocs + fast path s |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for key in ["site_small", "site_big", *[k for k in r if k.startswith("naive_")]]:
             x = r[key]
-            gen = x.phases.get("records + generator", 0.0)
+            gen = x.phases.get("records + site-wide pages", 0.0)
             note = "" if x.ok else " (FAILED)"
             lines.append(f"| {x.label}{note} | {x.pages:,} | {x.site_mb:,.0f} | {x.search_mb:,.1f} | "
                          f"{_s(x.measured.wall)} | {_s(x.measured.cpu)} | "
-                         f"{x.measured.peak_mb:,.0f} | {_s(gen)} | {_s(x.measured.wall - gen)} |")
+                         f"{x.measured.peak_mb:,.0f} | {_mb(x.measured.tree_mb)} | {_s(gen)} | "
+                         f"{_s(x.measured.wall - gen)} |")
         sb, ss = r["site_big"], r["site_small"]
         naive = r.get(f"naive_{big}")
         scale = big / small
@@ -135,7 +142,8 @@ def render(results: dict, plan: Plan, info: dict) -> str:
                          f"{_verdict(ratio_naive <= 1 / 3 if full else None)} |")
         lines.append(f"| t(site N={big:,}) / t(site N={small:,}) | {ratio_scale:.2f} | ≤ {1.2 * scale:g} | "
                      f"{_verdict(ratio_scale <= 1.2 * scale if full else None)} |")
-        lines.append(f"| peak memory, site N={big:,} | {sb.measured.peak_mb:,.0f} MiB | | |")
+        lines.append(f"| peak memory, site N={big:,}: main process / all processes (PSS) | "
+                     f"{sb.measured.peak_mb:,.0f} / {_mb(sb.measured.tree_mb)} MiB | | |")
         phases = " · ".join(f"{k} {_s(v)} s" for k, v in sb.phases.items())
         lines += ["", f"Phases of the site N={big:,} build: {phases}."]
         if not full:
@@ -152,8 +160,8 @@ def render(results: dict, plan: Plan, info: dict) -> str:
                   f"robots.txt fetched once per host: {p.hosts} extra requests, each also {p.latency * 1000:.0f} ms; "
                   f"the CLI's default concurrency is {w.default_concurrency}). urlwatch: its defaults "
                   "(10 worker threads, no robots.txt, no per-host limit), `filter: [html2text]`.", "",
-                  "| run | wall s | CPU s | peak MiB | pages 200 / 304 / robots.txt | note |",
-                  "|---|---:|---:|---:|---|---|"]
+                  "| run | wall s | CPU s | peak MiB | all processes MiB | pages 200 / 304 / robots.txt | note |",
+                  "|---|---:|---:|---:|---:|---|---|"]
         for key in ("full", "repeat", "conditional", "default", "sequential", "urlwatch", "urlwatch_conditional"):
             x = runs.get(key)
             if not x:
@@ -170,6 +178,7 @@ def render(results: dict, plan: Plan, info: dict) -> str:
             cpu = f"{_s(x.measured.cpu)}" + (" (measured part)" if x.extrapolated else "")
             note_text = " ".join(note).replace("\n", " ").replace("|", "\\|")
             lines.append(f"| {x.label} | {_s(x.seconds)} | {cpu} | {x.measured.peak_mb:,.0f} | "
+                         f"{_mb(x.measured.tree_mb)} | "
                          f"{s.get('pages_200', 0)} / {s.get('not_modified', 0)} / {s.get('robots', 0)} | "
                          f"{note_text} |")
         lines += ["", "| figure | value | target | |", "|---|---:|---:|---|"]
@@ -193,8 +202,9 @@ def render(results: dict, plan: Plan, info: dict) -> str:
             span = full.stats["last"] - full.stats["first"] if full.stats.get("first") else 0
             lines += ["", f"Full run: {_s(startup)} s from start to the first request (imports, validating "
                       f"{p.hosts} records, opening the store), {_s(span)} s from the first request to the last "
-                      f"(the politeness floor is {p.docs} x ({p.latency:g} + {w.host_delay:g}) + {p.latency:g} = "
-                      f"{p.docs * (p.latency + w.host_delay) + p.latency:.1f} s per host)."]
+                      f"(the politeness floor, with the per-host delay counted from each request's start and "
+                      f"robots.txt first, is {p.docs} x max({w.host_delay:g}, {p.latency:g}) + {p.latency:g} = "
+                      f"{p.docs * max(w.host_delay, p.latency) + p.latency:.1f} s per host)."]
         if not judged:
             lines.append("Targets are for the full run: not judged here.")
         for n in w.notes:

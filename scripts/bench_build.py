@@ -4,8 +4,9 @@ Each build is a cold `python -m mkdocs build --strict -f <tmp>/mkdocs.yml` in it
 fresh temporary folder (a copy of the hand-written site_src/ without anything generated, the project's
 mkdocs.yml with docs_dir/site_dir pointed there, as tests/sitebuild.py does), with ERPWATCH_VENDORS_DIR and
 ERPWATCH_SNAPSHOTS_DIR pointing at the synthetic records and store. So the time covers everything `make
-build` does for those records: validation, the generator (pages in two languages, feeds, the JSON API)
-and mkdocs (Markdown, theme, search index). The project's site_src/ and vendors/ are never touched.
+build` does for those records: validation, the generator (pages in two languages, feeds, the JSON API),
+mkdocs (Markdown, theme, search index) and the hook's fast path (vendor and history pages, see
+scripts/shell.py). The project's site_src/ and vendors/ are never touched.
 
 The naive baseline is a separate plain mkdocs-material project (same theme, the search plugin, nothing
 else): N simple pages, every one listed in the navigation.
@@ -140,8 +141,9 @@ def phases(stamps: Path, m: Measured) -> dict:
     out = {}
     points = [("start", m.start)] + [(p, t[p]) for p in PHASES if p in t] + [("exit", m.start + m.wall)]
     names = {"config": "startup (imports, config)", "pre_build": "config to pre_build",
-             "generated": "records + generator", "nav": "files + navigation", "env": "Markdown",
-             "rendered": "theme + write", "done": "search index", "exit": "exit"}
+             "generated": "records + site-wide pages", "nav": "files + navigation", "env": "Markdown",
+             "rendered": "theme + write (mkdocs' pages)",
+             "done": "vendors' pages through the fast path, search index", "exit": "exit"}
     for (_, a), (name, b) in zip(points, points[1:]):
         out[names[name]] = b - a
     return out

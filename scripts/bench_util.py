@@ -32,6 +32,7 @@ class Measured:
     stdout: str
     stderr: str
     start: float      # time.time() when the child was started
+    tree_mb: float = float("nan")  # peak total PSS of the child and every process of its session (workers)
 
     def tail(self, lines: int = 30) -> str:
         return "\n".join((self.stdout + "\n" + self.stderr).strip().splitlines()[-lines:])
@@ -61,10 +62,13 @@ def run_measured(cmd: list[str], *, env: dict | None = None, cwd: Path | None = 
                                 start_new_session=True)
         timer = threading.Timer(timeout, _kill_group, (proc.pid,))
         timer.start()
+        sampler = _TreeMemory(proc.pid)
+        sampler.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         finally:
             timer.cancel()
+            sampler.stop()
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
     read = (lambda p: p.read_text(encoding="utf-8", errors="replace") if p else "")
@@ -73,7 +77,50 @@ def run_measured(cmd: list[str], *, env: dict | None = None, cwd: Path | None = 
     except (OSError, ValueError):
         peak = float("nan")
     return Measured(wall, peak, usage.ru_utime + usage.ru_stime, proc.returncode, read(out_path),
-                    read(err_path), start)
+                    read(err_path), start, sampler.peak_mb)
+
+
+class _TreeMemory(threading.Thread):
+    """Samples, every 0.2 s, the summed proportional set size (PSS: shared pages counted once, split between
+    the processes sharing them) of every process in the child's session, i.e. the program and the worker
+    processes it starts. Keeps the peak, in MiB (nan if /proc cannot be read)."""
+
+    def __init__(self, session: int):
+        super().__init__(daemon=True)
+        self.session = session
+        self.peak_mb = float("nan")
+        self._done = threading.Event()
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join(timeout=5)
+
+    def run(self) -> None:
+        while not self._done.wait(0.2):
+            total = self._sample()
+            if total is not None and not total <= self.peak_mb:  # (nan compares false)
+                self.peak_mb = total
+
+    def _sample(self) -> float | None:
+        try:
+            pids = [p for p in os.listdir("/proc") if p.isdigit()]
+        except OSError:
+            return None
+        kib = 0
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[3]) != self.session:  # field 6 of stat, the session id
+                    continue
+                with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as f:
+                    for line in f:
+                        if line.startswith("Pss:"):
+                            kib += int(line.split()[1])
+                            break
+            except (OSError, ValueError, IndexError):
+                continue
+        return kib / 1024 if kib else None
 
 
 def _kill_group(pid: int) -> None:
