@@ -164,7 +164,7 @@ class Watcher:
             reason = ("the record's selectors changed and the previous raw HTML could not be re-extracted "
                       f"with them ({unresolved.message}): logged as technical")
         event = self._record(target, page, text, current, checked_at, technical=bool(unresolved),
-                             reason=reason)
+                             reason=reason, words=words)
         status.update(etag=page.etag, last_modified=page.last_modified, pending_shrink=None)
         return Outcome(target, "changed", event=event)
 
@@ -221,23 +221,27 @@ class Watcher:
             text = extract(html, target.select, target.remove)
         except SelectorMiss as e:
             return [], Failure(SELECTOR_MISS, f"the current version's raw HTML, re-extracted: {e}")
-        if count_words(text) < MIN_WORDS:
+        words = count_words(text)
+        if words < MIN_WORDS:
             return [], Failure(EMPTY_EXTRACTION, "the current version's raw HTML, re-extracted with the "
-                               f"record's selectors, gives {count_words(text)} words")
+                               f"record's selectors, gives {words} words")
         if text == self.store.version_text(target.vendor, target.doc, current["new_hash"]):
             return [], None  # nothing to update (the selectors' effect is nil on this page)
         page = Page(html, current.get("final_url") or target.url, current.get("http_status") or 200,
                      current.get("encoding") or "utf-8")
         event = self._record(target, page, text, current, time, technical=True, raw=current["raw"],
-                             reason="re-extracted the stored raw HTML with new selectors or a new extractor")
+                             reason="re-extracted the stored raw HTML with new selectors or a new extractor",
+                             words=words)
         return [event], None
 
     def _record(self, target: Target, page: Page, text: str, current: dict | None, time: str,
-                technical: bool, reason: str | None, raw: str | None = None) -> dict:
+                technical: bool, reason: str | None, raw: str | None = None, words: int | None = None) -> dict:
+        """`words`: count_words(text), when the caller has it already (counting is a regex over the text)."""
         new_hash = text_hash(text)
+        words = count_words(text) if words is None else words
         old_text = self._text_of(target, current)
         diff = word_diff(old_text, text) if old_text is not None else []
-        added, removed = counts(diff) if old_text is not None else (count_words(text), 0)
+        added, removed = counts(diff) if old_text is not None else (words, 0)
         event = {
             "id": event_id(new_hash, time), "time": time,
             "old_hash": current["new_hash"] if current else None,
@@ -245,7 +249,7 @@ class Watcher:
             "raw": raw or self.store.save_raw(target.vendor, target.doc, page.html, time),
             "technical": technical, "initial": current is None, "reason": reason,
             "url": target.url, "final_url": page.final_url, "http_status": page.http_status,
-            "encoding": page.encoding, "words": count_words(text),
+            "encoding": page.encoding, "words": words,
             "select": target.select, "remove": target.remove, "extractor": EXTRACTOR_VERSION,
         }
         return self.store.append_event(target.vendor, target.doc, event, text)
