@@ -75,6 +75,21 @@ def test_word_count_counts_cjk_characters_one_by_one():
     assert count_words("データを保存します") == 9
 
 
+def test_word_count_of_ascii_text_is_the_regex_count():
+    # ASCII text is counted by translate + split (fast path); it must agree with the word regex exactly.
+    import random
+    import string
+
+    from scrapers.normalise import words
+    rng = random.Random(8)
+    samples = ["", "_", "a_b", "x1-y2 z3.", "don't stop", "e-mail: a@b.c", "\tTab\u000bVT\x1cFS", "#Heading\n- item 1."]
+    samples += ["".join(rng.choice(string.printable + "_\x00\x7f") for _ in range(rng.randint(0, 60)))
+                for _ in range(3000)]
+    for text in samples:
+        assert text.isascii()
+        assert count_words(text) == len(words(text)), repr(text)
+
+
 @pytest.mark.parametrize("old, new", [
     ("We keep order data for 30 days.", "We keep order data for 90 days."),
     ("Line one.\nLine two.\nLine three.", "Line one.\nLine 2.\nLine three.\nLine four."),
