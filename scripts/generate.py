@@ -120,10 +120,7 @@ PARALLEL_FROM = 40  # records; below this a process pool costs more than it save
 
 def build_workers() -> int:
     """Processes for the per-vendor work: $ERPWATCH_BUILD_WORKERS, else one per CPU (at most 4)."""
-    try:
-        return max(1, int(os.environ.get("ERPWATCH_BUILD_WORKERS") or min(os.cpu_count() or 1, 4)))
-    except ValueError:
-        return 1
+    return records.build_workers()
 
 
 class Plan:

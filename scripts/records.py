@@ -205,6 +205,18 @@ def record_files(directory: Path) -> list[Path]:
 PARALLEL_FROM = 100  # record files; below this a process pool costs more than it saves
 
 
+def build_workers() -> int:
+    """Worker processes for validation and generation: $ERPWATCH_BUILD_WORKERS, else one per CPU this
+    process may run on (at most 4)."""
+    try:
+        if os.environ.get("ERPWATCH_BUILD_WORKERS"):
+            return max(1, int(os.environ["ERPWATCH_BUILD_WORKERS"]))
+    except ValueError:
+        return 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cpus, 4))
+
+
 def _record_and_problems(path: Path) -> tuple[dict | None, list[str]]:
     res = check_file(path)
     return res.record, res.problems
@@ -215,10 +227,7 @@ def load_vendors(directory: Path | None = None, workers: int | None = None) -> t
     by `workers` processes (default: one per CPU, at most 4, or $ERPWATCH_BUILD_WORKERS)."""
     paths = record_files(directory or vendors_dir())
     if workers is None:
-        try:
-            workers = int(os.environ.get("ERPWATCH_BUILD_WORKERS") or min(os.cpu_count() or 1, 4))
-        except ValueError:
-            workers = 1
+        workers = build_workers()
     if workers > 1 and len(paths) >= PARALLEL_FROM:
         import multiprocessing
         with multiprocessing.get_context("fork").Pool(workers) as pool:
