@@ -146,3 +146,14 @@ def test_chinese_segmentation_is_the_search_plugins():
                "来源只给出部分信息的日期按原样显示,并按记录时间排序。", "x 中 y 中文 z", "繁體中文與简体中文"]
     for text in samples * 2:  # twice: the second time from the cache
         assert segment_chinese(text) == SearchIndex._segment_chinese(None, text), text
+
+
+def test_marker_text_in_records_is_just_text():
+    """Record text that happens to spell the shell's or the stub's markers is inserted, never interpreted."""
+    from scripts.pages import FastPage
+    tricky = f'{shell.TITLE} {shell.BODY} {shell.FILL_H1} href="#{shell.FILL_H1.lower()}" {shell.SHELL}/'
+    stub = (f'<a class="md-skip" href="#{shell.FILL_H1.lower()}">Skip</a><article><h1 id="{shell.FILL_H1.lower()}">'
+            f'{shell.FILL_H1}</h1>\n<p>{shell.FILL_BODY}</p></article>')
+    body = f'<h1 id="title">List</h1><p>{tricky}</p>'
+    out = shell.fill(stub, FastPage("List", body, "en", nav=True))
+    assert out == f'<a class="md-skip" href="#title">Skip</a><article>{body}</article>'
