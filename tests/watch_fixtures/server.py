@@ -36,6 +36,7 @@ class Request:
     path: str
     headers: dict
     time: float
+    end: float | None = None  # when the reply was written (or the client went away)
 
 
 class LocalServer:
@@ -137,6 +138,7 @@ class LocalServer:
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (size cap, timeout): that is what some tests want
         finally:
+            request.end = time.monotonic()
             with self._lock:
                 self.active -= 1
 
