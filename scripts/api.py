@@ -105,27 +105,6 @@ def index_files(summaries: list[dict], events: list[dict], site_url: str) -> dic
     return files
 
 
-def build(recs: list[dict], events: list[dict], changes: list[dict], doc_rows: dict, site_url: str,
-          quote_info: dict | None = None) -> dict[str, str]:
-    """All API files as {path relative to site_src: content}."""
-    events_of: dict[str, list] = {}
-    for e in events:
-        events_of.setdefault(e["vendor"], []).append(e)
-    changes_of: dict[str, list] = {}
-    for c in changes:
-        changes_of.setdefault(c["vendor"], []).append(c)
-    files: dict[str, str] = {}
-    summaries = []
-    for rec in recs:
-        vid = rec["id"]
-        summary, path, content = vendor_file(rec, events_of.get(vid, []), changes_of.get(vid, []),
-                                             doc_rows.get(vid, []), site_url, (quote_info or {}).get(vid, {}))
-        summaries.append(summary)
-        files[path] = content
-    files.update(index_files(summaries, events, site_url))
-    return files
-
-
 def _localized() -> dict:
     return {"type": "object", "required": ["en", "zh"], "additionalProperties": False,
             "properties": {"en": {"type": "string"}, "zh": {"type": "string"}}}

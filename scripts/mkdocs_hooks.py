@@ -97,7 +97,7 @@ def on_post_page(output, page, config, **kwargs):
     for lang, depth in SHELLS:
         if _PLAN is not None and page.file.src_uri == shell.shell_src(lang, depth):
             try:
-                _SHELLS[(lang, depth)] = shell.Shell.parse(output, lang, depth)
+                _SHELLS[(lang, depth)] = shell.Shell.parse(output, depth)
             except shell.ShellError as e:
                 raise Abort(f"ERP Watch: {e} ({page.file.src_uri}); the theme's markup may have changed") from None
     return output

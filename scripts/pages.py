@@ -114,9 +114,8 @@ class Renderer:
                           lang_prefix=self.lang_prefix, **context)
 
 
-def _citation_html(renderer: Renderer, record: dict, citations, with_quotes: bool, by_id: dict | None = None) -> Markup:
-    if by_id is None:
-        by_id = {s["id"]: s for s in record.get("sources", [])}
+def _citation_html(renderer: Renderer, by_id: dict, citations, with_quotes: bool) -> Markup:
+    """`by_id`: the record's sources by id."""
     parts = []
     for cit in citations or []:
         src = by_id.get(cit.get("source"), {})
@@ -197,13 +196,13 @@ def vendor_page(record: dict, renderer: Renderer, observed: dict) -> str:
         incidents=[_Defaults(i) for i in incidents], docs=observed.get("docs", []),
         record_url=f"{repo}/blob/main/vendors/{record['id']}.yaml",
         history_url=f"{repo}/commits/main/vendors/{record['id']}.yaml",
-        quotes=lambda cits: _citation_html(renderer, record, cits, True, sources_by_id),
-        evidence=lambda items: _citation_html(renderer, record, items, True, sources_by_id),
+        quotes=lambda cits: _citation_html(renderer, sources_by_id, cits, True),
+        evidence=lambda items: _citation_html(renderer, sources_by_id, items, True),
         rubric=[_Defaults({**a, "title": q["title"], "label": labels[a["answer"]]})
                 for a, q in zip(rubric.evaluate(record), rubric.questions())],
         lp=_Defaults(privilege.least_privilege(record)),
         checks=lambda items: _checks_html(renderer, items),
-        cites=lambda cits: _citation_html(renderer, record, cits, False, sources_by_id),
+        cites=lambda cits: _citation_html(renderer, sources_by_id, cits, False),
     )
     return FastPage(name, body, lang, vendor_feed=f"{renderer.lang_prefix}vendors/{record['id']}/feed.xml",
                     vendor_name=name, search_skip=VENDOR_SEARCH_SKIP)
@@ -238,21 +237,16 @@ def _checks_html(renderer: Renderer, items) -> Markup:
     return Markup("").join(parts)
 
 
-def _diff_html(change: dict) -> Markup:
-    """The change's diff as HTML, made once for both languages' pages."""
-    if "_diff_html" not in change:
-        change["_diff_html"] = changes.diff_html(change.get("diff") or [])
-    return change["_diff_html"]
-
-
-def history_page(items: list[dict], renderer: Renderer) -> FastPage:
-    """One watched document's page: `items` are its changes (changes.collect entries), newest first."""
+def history_page(items: list[dict], renderer: Renderer, diffs: dict | None = None) -> FastPage:
+    """One watched document's page: `items` are its changes (changes.collect entries), newest first.
+    `diffs`: change id -> diff HTML, when the caller makes them once for both languages."""
+    diffs = diffs or {}
     lang = renderer.lang
     first = items[0]
     label = changes.doc_label(first["policy"], lang)
     heading = f"{first['vendor_name']}: {label}"
     repo = renderer.config["repo_url"].rstrip("/")
-    rows = [_Defaults({**c, "diff": _diff_html(c["change"]),
+    rows = [_Defaults({**c, "diff": diffs.get(c["change"]["id"]) or changes.diff_html(c["change"].get("diff") or []),
                        "raw_url": f"{repo}/blob/main/snapshots/{c['change']['raw']}"}) for c in items]
     body = renderer.render("history.html.j2", heading=heading, label=label, vendor_id=first["vendor"],
                            vendor_name=first["vendor_name"], policy=_Defaults(first["policy"]), items=rows)

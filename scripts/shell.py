@@ -71,7 +71,7 @@ class Shell:
     parent: tuple[str, str]  # an entry with children: before and after the children
 
     @classmethod
-    def parse(cls, output: str, lang: str, depth: int) -> Shell:
+    def parse(cls, output: str, depth: int) -> Shell:
         url = "/".join([SHELL] * depth) + "/"
         h1 = output.find(f'<h1 id="{H1.lower()}"')
         body = output.find(f"<p>{BODY}</p>")

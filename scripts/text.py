@@ -25,7 +25,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~^=:<>&\"'])")
 def detect_lang(text: str) -> str:
     """Language of a plain-string field: Chinese if it has a good share of CJK characters."""
     cjk = len(_CJK.findall(text))
-    letters = len(text) if text.isalpha() else sum(1 for c in text if c.isalpha())
+    letters = sum(1 for c in text if c.isalpha())
     return "zh" if letters and cjk / letters >= 0.3 else "en"
 
 

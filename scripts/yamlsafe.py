@@ -99,7 +99,7 @@ class _Refused(Exception):
         self.problem = problem
 
 
-def _events(text: str, out: Loaded):
+def _events(text: str):
     """libyaml's events, refusing what a record never needs as soon as it appears (so an alias bomb costs
     nothing): tags, anchors, aliases, a second document, nesting deeper than MAX_DEPTH."""
     depth = 0
@@ -135,7 +135,7 @@ def _build_events(text: str, out: Loaded):
     stack: list[list] = []  # [container, path (None inside dropped data), pending key (mappings) or None]
     root, found = None, False
     key_lines, value_lines, problems = out.key_lines, out.value_lines, out.problems
-    for event in _events(text, out):
+    for event in _events(text):
         kind = type(event)
         if kind is yaml.ScalarEvent or kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
             line = event.start_mark.line + 1
