@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from scripts import api, changes, feeds, pages, quotes, records, rubric
+from scripts import api, bodies, changes, feeds, pages, quotes, records, rubric
 from scripts import events as ev
 from scripts.derive import CachedStore, observed_store, toggle_state
 from scripts.text import pick
@@ -192,11 +192,12 @@ class Plan:
             by_doc.setdefault(c["history"], []).append(c)
         diffs = {c["change"]["id"]: changes.diff_html(c["change"].get("diff") or []) for c in vendor_changes}
         files: dict[str, str] = {}
+        view = bodies.VendorView(rec, {"quotes": qinfo, "versions": versions}, self.config)
         for lang in LANGS:
             prefix = "" if lang == "en" else f"{lang}/"
             observed = {"docs": rows[lang], "quotes": qinfo, "versions": versions}
             r = pages.Renderer(lang, 2, self.config)
-            files[f"{prefix}vendors/{vid}/index.md"] = pages.vendor_page(rec, r, observed)
+            files[f"{prefix}vendors/{vid}/index.md"] = pages.vendor_page(rec, r, observed, view)
             for slug, items in by_doc.items():
                 files[f"{prefix}changes/{slug}/index.md"] = pages.history_page(items, r, diffs)
             files.update({prefix + k: v for k, v in _vendor_feed(rec, events, self.config["site_url"], lang).items()})
@@ -227,7 +228,7 @@ def _language_tree(recs, change_list, all_events, compare_rows, config, lang) ->
     incidents = []
     for rec in recs:
         for inc in rec.get("incidents", []):
-            incidents.append((pages.incident_sort_key(rec, inc), {**inc, "vendor_id": rec["id"], "vendor_name": rec["name"]}))
+            incidents.append((bodies.incident_sort_key(rec, inc), {**inc, "vendor_id": rec["id"], "vendor_name": rec["name"]}))
     incidents.sort(key=lambda x: x[0], reverse=True)
     r = pages.Renderer(lang, 1, config)
     out["vendors/index.md"] = pages.index_page("vendors_index.html.j2", "vendors", r,

@@ -17,12 +17,10 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from scripts import changes, dates, derive, i18n, privilege, quotes, rubric
-from scripts.text import detect_lang, esc, md, pick, safe_url
+from scripts import bodies, changes, dates, derive, i18n
+from scripts.text import esc, md, pick, safe_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-TOPICS = ["collection", "purpose", "retention", "deletion", "sharing", "resale", "aggregate-use", "location",
-          "security", "change-notice"]
 
 
 @functools.cache
@@ -114,97 +112,13 @@ class Renderer:
                           lang_prefix=self.lang_prefix, **context)
 
 
-def _citation_html(renderer: Renderer, by_id: dict, citations, with_quotes: bool) -> Markup:
-    """`by_id`: the record's sources by id."""
-    parts = []
-    for cit in citations or []:
-        src = by_id.get(cit.get("source"), {})
-        label = pick(src.get("publisher"), renderer.lang) or cit.get("source")
-        link = Markup(f'<a class="erp-cite" href="#source-{esc(cit.get("source"))}">{esc(label)}</a>')
-        if with_quotes and cit.get("quote"):
-            q = cit["quote"]
-            parts.append(Markup(f'<blockquote class="erp-quote"><p lang="{detect_lang(q)}">“{esc(q)}”</p>'
-                                f'<footer>— {link}</footer></blockquote>'))
-        else:
-            parts.append(Markup(f"[{link}]"))
-    return Markup(" ").join(parts)
-
-
-def vendor_page(record: dict, renderer: Renderer, observed: dict) -> str:
-    lang = renderer.lang
-    names = record.get("names", {})
-    other_names = [{"text": n, "lang": code} for code in ("zh", "en") for n in names.get(code, [])]
-    qinfo = observed.get("quotes", {})
-    doc_titles = {p["id"]: str(pick(p.get("title"), lang) or p["url"]) for p in record.get("policies", [])}
-
-    def checks(kind, item):
-        found = []
-        for q in qinfo.values():
-            if q["kind"] == kind and q["item"] == item:
-                st = q["status"]
-                found.append({"state": st.state, "since": st.since, "slug": st.change_slug,
-                              "doc": doc_titles.get(q["policy"], q["policy"]), "quote": q["quote"]})
-        return found
-
-    claims = [{**c, "checks": checks("claim", c["id"])} for c in record.get("claims", [])]
-    claims_by_topic = []
-    for topic in TOPICS:
-        group = [c for c in claims if c["topic"] == topic]
-        if group:
-            claims_by_topic.append((topic, group))
-    toggles = []
-    for tg in record.get("toggles", []):
-        history = [{**e, "checks": checks("toggle", f"{tg['id']}/{k}")} for k, e in enumerate(tg["history"])]
-        toggles.append({**tg, "history": history, "controls": tg.get("controls"), "report": tg.get("report"),
-                        "state": derive.toggle_state(tg)})
-    access = []
-    for a in record.get("access", []):
-        item = {"api": a["api"], "role": a.get("role"), "report": a.get("report"), "data": a.get("data"),
-                "frequency": a.get("frequency"), "note": a.get("note"), "sources": a["sources"],
-                "restricted": False, "unlocks": None, "role_name": None, "report_name": None}
-        if a.get("role"):
-            info = derive.role_info(a["role"]) or {}
-            item.update(role_name=info.get("name", a["role"]), restricted=info.get("restricted", False),
-                        unlocks=info.get("description"))
-        if a.get("report"):
-            info = derive.report_info(a["report"])
-            item.update(report_name=info.get("name", ""), unlocks=info.get("contains"))
-        access.append(item)
-    repo = renderer.config["repo_url"].rstrip("/")
-    incidents = []
-    for inc in sorted(record.get("incidents", []), key=lambda i: incident_sort_key(record, i), reverse=True):
-        when = inc.get("occurred") or inc.get("reported")
-        at_date = []
-        for p in record.get("policies", []):
-            found = quotes.versions_at(when, observed.get("versions", {}).get(p["id"], []))
-            at_date.append({"doc": doc_titles[p["id"]], "state": found.state, "partial": found.partial,
-                            "partly_before": found.partly_before, "first_recorded": (found.first_recorded or "")[:10],
-                            "versions": [{"time": v["time"], "url": f"{repo}/blob/main/snapshots/{record['id']}/"
-                                                                   f"{p['id']}/versions/{v['new_hash']}.md"}
-                                         for v in found.versions]})
-        incidents.append({**inc, "occurred": inc.get("occurred"), "reported": inc.get("reported"),
-                          "statements": inc.get("statements", []), "when": when, "at_date": at_date,
-                          "title_text": str(pick(inc["title"], lang))})
-    repo = renderer.config["repo_url"].rstrip("/")
+def vendor_page(record: dict, renderer: Renderer, observed: dict, view: bodies.VendorView | None = None) -> FastPage:
+    """`observed`: {"docs": rows in the renderer's language, "quotes": ..., "versions": ...}; `view`: the
+    language-independent part, when the caller makes it once for both languages."""
+    view = view or bodies.VendorView(record, observed, renderer.config)
+    body = bodies.vendor_body(view, renderer.lang, renderer.base, renderer.root, observed.get("docs", []))
     name = record["name"]
-    sources_by_id = {s["id"]: s for s in record.get("sources", [])}
-    labels = rubric.answer_labels()
-    body = renderer.render(
-        "vendor.html.j2", r=_Defaults(record), name=name,
-        other_names=other_names, claims_by_topic=[(t, [_Defaults(c) for c in cs]) for t, cs in claims_by_topic],
-        toggles=[_Defaults(t) for t in toggles], access=[_Defaults(a) for a in access],
-        incidents=[_Defaults(i) for i in incidents], docs=observed.get("docs", []),
-        record_url=f"{repo}/blob/main/vendors/{record['id']}.yaml",
-        history_url=f"{repo}/commits/main/vendors/{record['id']}.yaml",
-        quotes=lambda cits: _citation_html(renderer, sources_by_id, cits, True),
-        evidence=lambda items: _citation_html(renderer, sources_by_id, items, True),
-        rubric=[_Defaults({**a, "title": q["title"], "label": labels[a["answer"]]})
-                for a, q in zip(rubric.evaluate(record), rubric.questions())],
-        lp=_Defaults(privilege.least_privilege(record)),
-        checks=lambda items: _checks_html(renderer, items),
-        cites=lambda cits: _citation_html(renderer, sources_by_id, cits, False),
-    )
-    return FastPage(name, body, lang, vendor_feed=f"{renderer.lang_prefix}vendors/{record['id']}/feed.xml",
+    return FastPage(name, body, renderer.lang, vendor_feed=f"{renderer.lang_prefix}vendors/{record['id']}/feed.xml",
                     vendor_name=name, search_skip=VENDOR_SEARCH_SKIP)
 
 
@@ -217,24 +131,6 @@ def index_page(template: str, title_key: str, renderer: Renderer, **context) -> 
     """A page of the navigation that lists every vendor, incident or change (grows with the site)."""
     return FastPage(renderer.T(title_key), renderer.render(template, **context), renderer.lang, search="title",
                     nav=True)
-
-
-def _checks_html(renderer: Renderer, items) -> Markup:
-    """Whether a quote is still in the watched policy it comes from."""
-    parts = []
-    for c in items or []:
-        doc = esc(c["doc"])
-        if c["state"] == "found":
-            parts.append(Markup(f'<p class="erp-check erp-check-found">✓ {esc(renderer.T("quote_found"))} <em>{doc}</em>.</p>'))
-        elif c["state"] == "removed":
-            since = esc((c["since"] or "")[:10])
-            link = (Markup(f' (<a href="{renderer.base}changes/{esc(c["slug"])}">{esc(renderer.T("see_change"))}</a>)')
-                    if c["slug"] else Markup(""))
-            parts.append(Markup(f'<p class="erp-check erp-check-removed">⚠ {esc(renderer.T("quote_removed"))} {since}: '
-                                f'<em>{doc}</em>{link}.</p>'))
-        elif c["state"] == "missing":
-            parts.append(Markup(f'<p class="erp-check erp-check-missing">{esc(renderer.T("quote_missing"))} <em>{doc}</em>.</p>'))
-    return Markup("").join(parts)
 
 
 def history_page(items: list[dict], renderer: Renderer, diffs: dict | None = None) -> FastPage:
@@ -257,12 +153,6 @@ def history_page(items: list[dict], renderer: Renderer, diffs: dict | None = Non
 def _meta_title(text: str) -> str:
     """Front-matter title: the theme prints it unescaped, so escape it here; JSON-quote for YAML."""
     return Markup(json.dumps(html.escape(" ".join(text.split())), ensure_ascii=False)[1:-1])
-
-
-def incident_sort_key(record: dict, inc: dict) -> tuple:
-    d = derive.parse_date(inc.get("reported")) or derive.parse_date(inc.get("occurred"))
-    fallback = derive.recorded_date(record, inc.get("sources"))
-    return d.sort_key(fallback) if d else (2, fallback.toordinal() if fallback else 0)
 
 
 class _Defaults(dict):
