@@ -223,3 +223,58 @@ def test_changes_list_shows_the_most_recent_and_says_so(tmp_path, monkeypatch):
     assert "The 1 most recent of 2 changes" in page.select_one(".erp-note").get_text()
     assert "共 2 条变更" in BeautifulSoup(files["zh/changes/index.md"], "html.parser").select_one(".erp-note").get_text()
     assert BeautifulSoup(files["changes/example-tools--terms/index.md"], "html.parser").find(id="change-c2")
+
+
+def _rss_with_elementtree(events, *, title, description, site_url, feed_path, limit, lang="en", link_prefix=""):
+    """The feed as the project first wrote it, with ElementTree: feeds.rss must give the same bytes."""
+    from scripts.feeds import _rfc822, item_text, xml_clean
+    base = site_url.rstrip("/") + "/"
+    rss_el = ET.Element("rss", {"version": "2.0", "xmlns:atom": "http://www.w3.org/2005/Atom"})
+    channel = ET.SubElement(rss_el, "channel")
+    ET.SubElement(channel, "title").text = xml_clean(title)
+    ET.SubElement(channel, "link").text = base + link_prefix
+    ET.SubElement(channel, "description").text = xml_clean(description)
+    ET.SubElement(channel, "language").text = "zh-cn" if lang == "zh" else "en"
+    ET.SubElement(channel, "atom:link", {"href": base + feed_path, "rel": "self", "type": "application/rss+xml"})
+    if events:
+        ET.SubElement(channel, "lastBuildDate").text = _rfc822(events[0]["sort_date"])
+    for event in events[:limit]:
+        item = ET.SubElement(channel, "item")
+        ET.SubElement(item, "title").text = xml_clean(event["title"][lang])
+        ET.SubElement(item, "link").text = base + link_prefix + event["link"]
+        ET.SubElement(item, "guid", {"isPermaLink": "false"}).text = event["id"]
+        ET.SubElement(item, "pubDate").text = _rfc822(event["sort_date"])
+        ET.SubElement(item, "category").text = event["type"]
+        ET.SubElement(item, "description").text = xml_clean(item_text(event, lang))
+    ET.indent(rss_el)
+    return ('<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(rss_el, encoding="unicode") + "\n").encode()
+
+
+def test_feed_writer_matches_elementtree_on_hostile_text():
+    import random
+
+    from scripts import feeds
+    rng = random.Random(7)
+    alphabet = ["a", " ", "&", "<", ">", '"', "'", "\n", "\t", "\r", "\x00", "\x0b", "]]>", "&amp;", "中", "\ud800",
+                "\ufffe", "<script>", "x\x1fy", ""]
+
+    def text():
+        return "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 8)))
+
+    for case in range(300):
+        events = [{"title": {"en": text(), "zh": text()}, "summary": {"en": text(), "zh": text()},
+                   "link": text(), "id": text(), "type": rng.choice(["policy-change", "incident", ""]),
+                   "sort_date": f"20{rng.randrange(10, 30)}-0{rng.randrange(1, 10)}-1{rng.randrange(0, 10)}",
+                   "date_exact": rng.random() < 0.5, "date_text": {"en": text(), "zh": text()},
+                   "excerpt": rng.choice([None, "", text()])} for _ in range(rng.randrange(0, 4))]
+        kw = {"title": text(), "description": text(), "site_url": "https://erpwatch.example.org/" + text(),
+              "feed_path": text(), "limit": rng.randrange(0, 4), "lang": rng.choice(["en", "zh"]),
+              "link_prefix": rng.choice(["", "zh/", text()])}
+        assert _outcome(feeds.rss, events, kw) == _outcome(_rss_with_elementtree, events, kw), (case, events, kw)
+
+
+def _outcome(write, events, kw):
+    try:  # fields that are not cleaned (ids, links) can't carry a lone surrogate in either writer
+        return write(events, **kw)
+    except UnicodeEncodeError as exc:
+        return type(exc)
