@@ -1,7 +1,7 @@
-"""The HTML bodies of vendor pages, built as strings.
+"""The HTML bodies of vendor pages and document history pages, built as strings.
 
-These pages grow with the number of vendors (two per vendor), so they are built without a template engine:
-at 1,000 vendors, Jinja's per-call runtime (macros, filters, attribute lookups, Markup objects) was the
+These pages grow with the number of vendors (two per vendor and two per watched document), so they are
+built without a template engine: at 1,000 vendors, Jinja's per-call runtime (macros, filters, attribute lookups, Markup objects) was the
 largest single cost of the site build. What does not depend on the language (rubric answers, least
 privilege, quote checks, incidents' policy versions) is prepared once per vendor (`VendorView`) and used by
 both languages' pages.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 
-from scripts import dates, derive, i18n, privilege, quotes, rubric
+from scripts import changes, dates, derive, i18n, privilege, quotes, rubric
 from scripts.text import detect_lang, esc, pick, safe_url
 
 TOPICS = ["collection", "purpose", "retention", "deletion", "sharing", "resale", "aggregate-use", "location",
@@ -474,4 +474,34 @@ def vendor_body(view: VendorView, lang: str, base: str, root: str, docs: list[di
             w(f'<br><small>{txt(s["note"])}</small>')
         w("</li>")
     w("\n</ol>\n")
+    return "".join(out)
+
+
+def history_body(items: list[dict], lang: str, base: str, repo: str, diffs: dict) -> str:
+    """A watched document's history page: every recorded change (changes.collect entries, newest first) with
+    its word-level diff. `diffs`: change id -> diff HTML (changes.diff_html), made once for both languages."""
+    first = items[0]
+    label = changes.doc_label(first["policy"], lang)
+    vid, name = _a(first["vendor"]), _a(first["vendor_name"])
+    t = functools.partial(i18n.t, lang=lang)
+    out = [f'\n<h1 id="title">{_a(first["vendor_name"] + ": " + label)}</h1>\n\n<div class="erp-change-head">\n'
+           f'<p><strong>{_a(t("vendor"))}:</strong> <a href="{base}vendors/{vid}/">{name}</a> · '
+           f'<strong>{_a(t("document"))}:</strong> <a href="{_href(first["policy"].get("url"))}" rel="nofollow noopener">'
+           f'{_a(label)}</a></p>\n<p>{_a(t("history_intro"))} <a href="{base}vendors/{vid}/#watched-documents">'
+           f'{_a(t("watched_documents"))}</a></p>\n</div>\n']
+    doc_lang = _a(first["policy"].get("language"))
+    previous, this, none = _a(t("previous_version")), _a(t("this_version")), _a(t("none"))
+    words, raw = _a(t("words")), _a(t("raw_snapshot"))
+    for c in items:
+        change = c["change"]
+        time = change["time"]
+        prev = f'<time>{_a(c["previous_time"])}</time>' if c.get("previous_time") else none
+        diff = diffs.get(change["id"]) or changes.diff_html(change.get("diff") or [])
+        out.append(f'\n{heading(2, c["anchor"], time[:10] + " " + time[11:16] + " UTC", lang)}\n\n'
+                   f'<div class="erp-change">\n<p><strong>{previous}:</strong> {prev} · <strong>{this}:</strong> '
+                   f'<time>{_a(time)}</time></p>\n<p><ins class="erp-ins">+{_a(change["added"])}</ins> / '
+                   f'<del class="erp-del">−{_a(change["removed"])}</del> {words} · '
+                   f'<a href="{_href(repo + "/blob/main/snapshots/" + change["raw"])}" rel="nofollow">{raw}</a></p>\n'
+                   f'<div class="erp-diff" lang="{doc_lang}">{diff}</div>\n</div>\n')
+    out.append("\n")
     return "".join(out)

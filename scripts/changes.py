@@ -6,9 +6,9 @@ it is text fetched from vendors' sites, so it is escaped like any record text.
 
 from __future__ import annotations
 
-from markupsafe import Markup
+import html
 
-from scripts.text import esc, pick
+from scripts.text import pick
 
 EXCERPT_CHARS = 280
 CONTEXT_WORDS = 8
@@ -37,23 +37,24 @@ def excerpt(diff: list, lang: str = "en") -> str:
     return " · ".join(out)
 
 
-def diff_html(diff: list) -> Markup:
-    """Readable word-level diff: insertions and deletions marked, long unchanged runs shortened."""
+def diff_html(diff: list) -> str:
+    """Readable word-level diff as HTML: insertions and deletions marked, long unchanged runs shortened."""
     parts = []
+    last = len(diff) - 1
     for i, (op, text) in enumerate(diff):
         if op == "+":
-            parts.append(Markup(f'<ins class="erp-ins">{esc(text)}</ins>'))
+            parts.append(f'<ins class="erp-ins">{html.escape(text)}</ins>')
         elif op == "-":
-            parts.append(Markup(f'<del class="erp-del">{esc(text)}</del>'))
+            parts.append(f'<del class="erp-del">{html.escape(text)}</del>')
         else:
             words = text.split(" ")
             if len(words) > 2 * CONTEXT_WORDS + 5:
                 head = " ".join(words[:CONTEXT_WORDS]) if i > 0 else ""
-                tail = " ".join(words[-CONTEXT_WORDS:]) if i < len(diff) - 1 else ""
-                parts.append(esc(head) + Markup(' <span class="erp-skip">[…]</span> ') + esc(tail))
+                tail = " ".join(words[-CONTEXT_WORDS:]) if i < last else ""
+                parts.append(f'{html.escape(head)} <span class="erp-skip">[…]</span> {html.escape(tail)}')
             else:
-                parts.append(esc(text))
-    return Markup("").join(parts)
+                parts.append(html.escape(text))
+    return "".join(parts)
 
 
 def collect(recs: list[dict], store) -> list[dict]:

@@ -136,17 +136,10 @@ def index_page(template: str, title_key: str, renderer: Renderer, **context) -> 
 def history_page(items: list[dict], renderer: Renderer, diffs: dict | None = None) -> FastPage:
     """One watched document's page: `items` are its changes (changes.collect entries), newest first.
     `diffs`: change id -> diff HTML, when the caller makes them once for both languages."""
-    diffs = diffs or {}
-    lang = renderer.lang
     first = items[0]
-    label = changes.doc_label(first["policy"], lang)
-    heading = f"{first['vendor_name']}: {label}"
-    repo = renderer.config["repo_url"].rstrip("/")
-    rows = [_Defaults({**c, "diff": diffs.get(c["change"]["id"]) or changes.diff_html(c["change"].get("diff") or []),
-                       "raw_url": f"{repo}/blob/main/snapshots/{c['change']['raw']}"}) for c in items]
-    body = renderer.render("history.html.j2", heading=heading, label=label, vendor_id=first["vendor"],
-                           vendor_name=first["vendor_name"], policy=_Defaults(first["policy"]), items=rows)
-    return FastPage(heading, body, lang, vendor_feed=f"{renderer.lang_prefix}vendors/{first['vendor']}/feed.xml",
+    heading = f"{first['vendor_name']}: {changes.doc_label(first['policy'], renderer.lang)}"
+    body = bodies.history_body(items, renderer.lang, renderer.base, renderer.config["repo_url"].rstrip("/"), diffs or {})
+    return FastPage(heading, body, renderer.lang, vendor_feed=f"{renderer.lang_prefix}vendors/{first['vendor']}/feed.xml",
                     vendor_name=first["vendor_name"], search="title")
 
 
