@@ -47,10 +47,9 @@ def diff_html(diff: list) -> str:
         elif op == "-":
             parts.append(f'<del class="erp-del">{html.escape(text)}</del>')
         else:
-            words = text.split(" ")
-            if len(words) > 2 * CONTEXT_WORDS + 5:
-                head = " ".join(words[:CONTEXT_WORDS]) if i > 0 else ""
-                tail = " ".join(words[-CONTEXT_WORDS:]) if i < last else ""
+            if text.count(" ") + 1 > 2 * CONTEXT_WORDS + 5:  # words; unchanged runs can be whole pages
+                head = " ".join(text.split(" ", CONTEXT_WORDS)[:CONTEXT_WORDS]) if i > 0 else ""
+                tail = " ".join(text.rsplit(" ", CONTEXT_WORDS)[-CONTEXT_WORDS:]) if i < last else ""
                 parts.append(f'{html.escape(head)} <span class="erp-skip">[…]</span> {html.escape(tail)}')
             else:
                 parts.append(html.escape(text))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -74,8 +75,15 @@ class PartialDate:
 
 
 def parse(value: str) -> PartialDate:
+    """The PartialDate of an EDTF string (DateError if it is not one). Cached: a build parses the same few
+    dates hundreds of thousands of times (PartialDate is immutable)."""
     if not isinstance(value, str):
         raise DateError(f"expected a date string, got {type(value).__name__}")
+    return _parse(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse(value: str) -> PartialDate:
     m = _PATTERN.fullmatch(value)
     if not m:
         raise DateError(f"{value!r} is not an EDTF date (YYYY, YYYY-MM, YYYY-MM-DD; X for digits not given)")
