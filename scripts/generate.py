@@ -15,10 +15,11 @@ from pathlib import Path
 
 import yaml
 
-from scripts import api, bodies, changes, feeds, pages, quotes, records, rubric
+from scripts import api, bodies, changes, feeds, pages, quotes, records, rubric, shell
 from scripts import events as ev
 from scripts.derive import CachedStore, observed_store, toggle_state
 from scripts.text import pick
+from scripts.workers import Workers
 
 ROOT = records.ROOT
 SITE_SRC = ROOT / "site_src"
@@ -104,123 +105,190 @@ def _compare_row(record: dict, observed: dict, lang: str) -> dict:
 def build_pages(recs: list[dict], store, config: dict, vendors_dir: Path, workers: int | None = None) -> dict[str, str]:
     """All generated files as {path relative to site_src: content}: the English tree at the root, the
     Chinese tree under zh/, feeds in both languages, and the (language-neutral) API."""
-    plan = Plan(recs, store, config, vendors_dir, workers)
-    out = dict(plan.files)
-    for files in plan.map_vendors(_vendor_files_job):
-        out.update(files)
-    return out
+    with Plan(recs, store, config, vendors_dir, workers) as plan:
+        return plan.all_files()
 
 
 LANGS = ("en", "zh")
 # The policy-changes page lists the most recent changes only (at 1,000 vendors there are tens of thousands);
 # every change stays on its document's history page, in the feeds and in api/v1/events.json.
 CHANGES_LIST_LIMIT = 500
-PARALLEL_FROM = 40  # records; below this a process pool costs more than it saves
+PARALLEL_FROM = 40  # records; below this worker processes cost more than they save
 
 
 class Plan:
-    """A build in two phases, both run per vendor (in `workers` forked processes for large sites):
+    """A build: each vendor's own files (its pages and document history pages in both languages as
+    pages.FastPage, its feeds and its API file) and the site-wide files (`files`: lists, home, global
+    feeds, API index).
 
-    1. on creation, each vendor's events, changes, comparison-table rows and API summary (small, sent back
-       to this process), and from them the site-wide files (`files`: lists, home, global feeds, API index);
-    2. `vendor_files(rec)`: one vendor's own files (its pages and document history pages in both languages,
-       feeds, API file). The mkdocs hook runs this phase after the theme's shell pages are rendered, in
-       worker processes that write the finished pages themselves, so the pages never travel between
-       processes; `build_pages` collects them instead.
+    The per-vendor work runs in worker processes (scripts/workers.py; one per CPU, from PARALLEL_FROM
+    records on), each owning a fixed share of the vendors for the whole build:
+
+    1. `summaries`: validate the record (when the plan starts from the files), read its change logs once
+       and send back what the site-wide files need (events, changes, comparison-table rows, API summary);
+    2. `make_pages`: make the vendor's files and keep them, while this process makes the site-wide files
+       and mkdocs renders the theme's pages;
+    3. `write_vendors` (under the mkdocs hook): write the kept files into the built site, pages inside the
+       theme's shell pages; only search entries and URLs come back. `all_files` collects them instead.
+
+    Close the plan (`close`, or use it as a context manager) to stop its workers.
     """
 
     def __init__(self, recs: list[dict], store, config: dict, vendors_dir: Path | None, workers: int | None = None):
-        self.recs = recs
-        self.store = CachedStore(store) if store is not None else None
+        """A plan for records already loaded and validated."""
+        self._begin(list(recs), store, config, vendors_dir, workers)
+        self.finish()
+
+    @classmethod
+    def start(cls, vendors_dir: Path, store, config: dict, workers: int | None = None) -> Plan:
+        """A plan for the record files of `vendors_dir`, validated by the workers. Returns at once; call
+        `finish()` (RecordsInvalid if any record is invalid) before using it."""
+        plan = cls.__new__(cls)
+        plan._begin(records.record_files(vendors_dir), store, config, vendors_dir, workers)
+        return plan
+
+    def _begin(self, items: list, store, config: dict, vendors_dir: Path | None, workers: int | None) -> None:
+        self.store = store
         self.config = config
         added = ev.git_added_dates(vendors_dir) if vendors_dir is not None else None
         self.git_dir = vendors_dir if added is not None else None  # not a git checkout: no dates to look up
         self.added = added
-        self.workers = records.build_workers() if workers is None else workers
-        metas = self.map_vendors(_vendor_meta_job)
-        self.events_of = {rec["id"]: m["events"] for rec, m in zip(recs, metas)}
+        n = records.build_workers() if workers is None else workers
+        self._items = items
+        self.recs: list[dict] = []
+        self.workers = Workers(n if len(items) >= PARALLEL_FROM else 1, self._share)
+        self.workers.start("summaries")
+
+    def _share(self, k: int, n: int) -> _Share:
+        return _Share(self, list(range(k, len(self._items), n)))
+
+    def finish(self) -> None:
+        try:
+            done = sorted((x for part in self.workers.results() for x in part), key=lambda x: x[0])
+            problems = [p for _i, _rec, found, _meta in done for p in found]
+            if problems:
+                raise RecordsInvalid(problems)
+            self.workers.start("make_pages")  # the workers go on while the site-wide files are made here
+        except BaseException:
+            self.close()
+            raise
+        valid = sorted(((rec if rec is not None else self._items[i], meta) for i, rec, _found, meta in done),
+                       key=lambda x: x[0]["id"])
+        self.recs = [rec for rec, _meta in valid]
+        metas = [meta for _rec, meta in valid]
         self.change_list = sorted((c for m in metas for c in m["changes"]), key=changes.sort_key, reverse=True)
         self.all_events = ev.sort_events([e for m in metas for e in m["events"]])
-        self.compare = {lang: [m["compare"][lang] for m in metas] for lang in LANGS}
         self.files: dict[str, str] = {}
-        for tree in self._map(_tree_job, LANGS):  # the two languages' site-wide pages side by side
-            self.files.update(tree)
-        self.files.update(api.index_files([m["summary"] for m in metas], self.all_events, config["site_url"]))
+        for lang in LANGS:
+            tree = _language_tree(self.recs, self.change_list, self.all_events, [m["compare"][lang] for m in metas],
+                                  self.config, lang)
+            prefix = "" if lang == "en" else f"{lang}/"
+            self.files.update({prefix + path: content for path, content in tree.items()})
+        self.files.update(api.index_files([m["summary"] for m in metas], self.all_events, self.config["site_url"]))
 
-    def map_vendors(self, job) -> list:
-        """[job(i) for every record index i], in worker processes for large sites. `job` is a module-level
-        function that reads the plan as `generate.PLAN` (forked workers inherit it: nothing is pickled but
-        the index and the result)."""
-        return self._map(job, range(len(self.recs)), chunksize=max(1, len(self.recs) // (self.workers * 8)))
+    def _pages_made(self) -> None:
+        if self.workers._pending == "make_pages":
+            self.workers.results()
 
-    def _map(self, job, items, chunksize: int = 1) -> list:
-        global PLAN
-        PLAN = self
-        if self.workers <= 1 or len(self.recs) < PARALLEL_FROM:
-            return [job(x) for x in items]
-        import multiprocessing
-        with multiprocessing.get_context("fork").Pool(self.workers) as pool:
-            return pool.map(job, items, chunksize=chunksize)
+    def all_files(self) -> dict[str, str]:
+        """Every generated file, the vendors' own included (collected from the workers)."""
+        self._pages_made()
+        out = dict(self.files)
+        for part in self.workers.call("take_pages"):
+            for _i, files in sorted(part.items()):
+                out.update(files)
+        return out
 
-    def _observed(self, rec: dict) -> tuple:
-        # Both phases read this (≈ 2.5 ms per vendor): cheaper than sending the change logs, diffs included,
-        # from phase 1's workers to phase 2's through this process.
+    def write_vendors(self, shells: dict, site: Path) -> list[tuple[list, list]]:
+        """Write every vendor's files into the built site (see shell.write_vendor). Returns, in the records'
+        order, (search entries with their language, page URLs relative to the site root) per vendor."""
+        self._pages_made()
+        got = {i: r for part in self.workers.call("write", shells, str(site)) for i, r in part.items()}
+        return [got[i] for i in sorted(got)]
+
+    def close(self) -> None:
+        self.workers.close()
+
+    def __enter__(self) -> Plan:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _Share:
+    """One worker's share of the plan's records (by position in the plan's items)."""
+
+    def __init__(self, plan: Plan, indexes: list[int]):
+        self.plan = plan
+        self.indexes = indexes
+        self.store = CachedStore(plan.store) if plan.store is not None else None
+        self.observed: dict[int, tuple] = {}  # index -> (record, its changes, quote statuses, rows, events)
+        self.pages: dict[int, dict[str, str]] = {}
+
+    def summaries(self) -> list[tuple]:
+        """(index, record if loaded here, problems, what the site-wide files need) per record."""
+        out = []
+        for i in self.indexes:
+            item = self.plan._items[i]
+            if isinstance(item, dict):
+                rec, problems, loaded = item, [], False
+            else:
+                res = records.check_file(item)
+                rec, problems, loaded = res.record, res.problems, True
+            if problems or rec is None:
+                out.append((i, None, problems, None))
+                continue
+            out.append((i, rec if loaded else None, [], self._meta(i, rec)))
+        return out
+
+    def _meta(self, i: int, rec: dict) -> dict:
+        plan = self.plan
         vendor_changes = changes.collect_vendor(rec, self.store)
         qinfo = quotes.statuses(rec, self.store)
         rows = {lang: _doc_rows(rec, self.store, lang) for lang in LANGS}
-        return vendor_changes, qinfo, rows
-
-    def vendor_meta(self, rec: dict) -> dict:
-        """Phase 1 for one vendor: what the site-wide files need (no pages)."""
-        vendor_changes, qinfo, rows = self._observed(rec)
-        events = ev.sort_events(ev.policy_events(vendor_changes) + ev.record_events(rec, self.git_dir, self.added)
+        events = ev.sort_events(ev.policy_events(vendor_changes) + ev.record_events(rec, plan.git_dir, plan.added)
                                 + ev.quote_events(rec, qinfo))
-        compare = {lang: _compare_row(rec, {"docs": rows[lang]}, lang) for lang in LANGS}
-        summary = api.vendor_summary(rec, rows["en"], self.config["site_url"])
+        self.observed[i] = (rec, vendor_changes, qinfo, rows, events)
         slim = [{**c, "change": {k: v for k, v in c["change"].items() if k != "diff"}} for c in vendor_changes]
-        return {"events": events, "changes": slim, "compare": compare, "summary": summary}
+        return {"events": events, "changes": slim,
+                "compare": {lang: _compare_row(rec, {"docs": rows[lang]}, lang) for lang in LANGS},
+                "summary": api.vendor_summary(rec, rows["en"], plan.config["site_url"])}
 
-    def vendor_files(self, rec: dict) -> dict[str, str]:
-        """Phase 2 for one vendor: its pages (pages.FastPage) and history pages in both languages, its feeds
-        and its API file, as {path relative to site_src: content}."""
-        vid = rec["id"]
-        vendor_changes, qinfo, rows = self._observed(rec)
-        events = self.events_of[vid]
+    def make_pages(self) -> None:
+        for i, (rec, vendor_changes, qinfo, rows, events) in self.observed.items():
+            self.pages[i] = self._vendor_files(rec, vendor_changes, qinfo, rows, events)
+        self.observed.clear()
+
+    def _vendor_files(self, rec, vendor_changes, qinfo, rows, events) -> dict[str, str]:
+        vid, config = rec["id"], self.plan.config
         versions = {p["id"]: self.store.changes(vid, p["id"]) if self.store else [] for p in rec.get("policies", [])}
         by_doc: dict[str, list[dict]] = {}
         for c in vendor_changes:
             by_doc.setdefault(c["history"], []).append(c)
         diffs = {c["change"]["id"]: changes.diff_html(c["change"].get("diff") or []) for c in vendor_changes}
         files: dict[str, str] = {}
-        view = bodies.VendorView(rec, {"quotes": qinfo, "versions": versions}, self.config)
+        view = bodies.VendorView(rec, {"quotes": qinfo, "versions": versions}, config)
         for lang in LANGS:
             prefix = "" if lang == "en" else f"{lang}/"
             observed = {"docs": rows[lang], "quotes": qinfo, "versions": versions}
-            r = pages.Renderer(lang, 2, self.config)
+            r = pages.Renderer(lang, 2, config)
             files[f"{prefix}vendors/{vid}/index.md"] = pages.vendor_page(rec, r, observed, view)
             for slug, items in by_doc.items():
                 files[f"{prefix}changes/{slug}/index.md"] = pages.history_page(items, r, diffs)
-            files.update({prefix + k: v for k, v in _vendor_feed(rec, events, self.config["site_url"], lang).items()})
-        _summary, path, content = api.vendor_file(rec, events, vendor_changes, rows["en"], self.config["site_url"], qinfo)
+            files.update({prefix + k: v for k, v in _vendor_feed(rec, events, config["site_url"], lang).items()})
+        _summary, path, content = api.vendor_file(rec, events, vendor_changes, rows["en"], config["site_url"], qinfo)
         files[path] = content
         return files
 
+    def take_pages(self) -> dict[int, dict[str, str]]:
+        pages_, self.pages = self.pages, {}
+        return pages_
 
-PLAN: Plan | None = None  # the plan whose per-vendor jobs are running (read by forked workers)
-
-
-def _vendor_meta_job(i: int) -> dict:
-    return PLAN.vendor_meta(PLAN.recs[i])
-
-
-def _vendor_files_job(i: int) -> dict[str, str]:
-    return PLAN.vendor_files(PLAN.recs[i])
-
-
-def _tree_job(lang: str) -> dict[str, str]:
-    tree = _language_tree(PLAN.recs, PLAN.change_list, PLAN.all_events, PLAN.compare[lang], PLAN.config, lang)
-    prefix = "" if lang == "en" else f"{lang}/"
-    return {prefix + path: content for path, content in tree.items()}
+    def write(self, shells: dict, site: str) -> dict[int, tuple[list, list]]:
+        done = {i: shell.write_vendor(files, shells, Path(site)) for i, files in self.pages.items()}
+        self.pages.clear()
+        return done
 
 
 def _language_tree(recs, change_list, all_events, compare_rows, config, lang) -> dict[str, str]:
@@ -322,30 +390,19 @@ def write_tree(files: dict[str, str], site_src: Path = SITE_SRC) -> tuple[int, i
     return written, deleted
 
 
-def load(vendors_dir: Path | None = None) -> list[dict]:
-    """The valid records, or RecordsInvalid with every problem."""
-    recs, problems = records.load_vendors(Path(vendors_dir or records.vendors_dir()))
-    if problems:
-        raise RecordsInvalid(problems)
-    return recs
+def generate(vendors_dir: Path | None = None, site_src: Path = SITE_SRC) -> tuple[int, int]:
+    """Every page, feed and API file into site_src/ (pages as Markdown). Returns (files written, files
+    removed); RecordsInvalid (nothing written) if a record is invalid."""
+    with start(vendors_dir) as plan:
+        plan.finish()
+        files = plan.all_files()
+    return write_tree(files, site_src)
 
 
-def generate(vendors_dir: Path | None = None, site_src: Path = SITE_SRC, recs: list[dict] | None = None) -> tuple[int, int]:
-    """Every page, feed and API file into site_src/ (pages as Markdown). `recs`: records already loaded and
-    validated from `vendors_dir`. Returns (files written, files removed)."""
-    vendors_dir = Path(vendors_dir or records.vendors_dir())
-    if recs is None:
-        recs = load(vendors_dir)
-    return write_tree(build_pages(recs, observed_store(), site_config(), vendors_dir), site_src)
-
-
-def prepare(site_src: Path, recs: list[dict], vendors_dir: Path | None = None) -> tuple[Plan, int, int]:
-    """For the mkdocs hook: phase 1 of the build, with the site-wide files written into site_src/ (the
-    vendors' own files are made later by the hook, from the returned plan). Returns (plan, written, removed)."""
-    vendors_dir = Path(vendors_dir or records.vendors_dir())
-    plan = Plan(recs, observed_store(), site_config(), vendors_dir)
-    written, deleted = write_tree(plan.files, site_src)
-    return plan, written, deleted
+def start(vendors_dir: Path | None = None) -> Plan:
+    """A plan for the records of `vendors_dir` (default: vendors/) and the watcher's store, started (see
+    Plan.start)."""
+    return Plan.start(Path(vendors_dir or records.vendors_dir()), observed_store(), site_config())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,14 @@ from scripts.pages import FastPage  # noqa: E402
 log = logging.getLogger("mkdocs.erpwatch")
 
 
+def _init_segmenter() -> None:
+    try:
+        import jieba
+    except ImportError:
+        return
+    jieba.initialize()
+
+
 def _teach_segmenter(recs: list[dict]) -> None:
     """Keep vendors' Chinese names and key report names whole in the Chinese search index (the search
     plugin segments Chinese text with jieba when it is installed)."""
@@ -45,26 +53,42 @@ def on_pre_build(config, **kwargs):
     import time
     started = time.perf_counter()
     global _PLAN
+    if _PLAN is not None:  # `mkdocs serve`: the previous build's workers
+        _PLAN.close()
     _PLAN = None
     for d in (_FILL, _SHELLS):
         d.clear()
+    plan = generate.start()  # the workers validate the records and make each vendor's files...
     try:
-        recs = generate.load()  # validated once per build, for the segmenter and the generator
-        validated = time.perf_counter()
-        _teach_segmenter(recs)
+        _init_segmenter()  # ...while this process loads the segmenter's dictionary
+        plan.finish()
+        _teach_segmenter(plan.recs)
         # ERPWATCH_FAST_PAGES=0: every page through Markdown and the theme, as any builder would (slow; for
         # comparison, see tests/test_fast_pages.py)
         if os.environ.get("ERPWATCH_FAST_PAGES") == "0":
-            written, deleted = generate.generate(site_src=Path(config["docs_dir"]), recs=recs)
+            written, deleted = generate.write_tree(plan.all_files(), Path(config["docs_dir"]))
+            plan.close()
         else:
-            _PLAN, written, deleted = generate.prepare(Path(config["docs_dir"]), recs)
-            _FILL.update((p, page) for p, page in _PLAN.files.items() if isinstance(page, FastPage) and page.nav)
+            written, deleted = generate.write_tree(plan.files, Path(config["docs_dir"]))
+            _PLAN = plan
+            _FILL.update((p, page) for p, page in plan.files.items() if isinstance(page, FastPage) and page.nav)
     except generate.RecordsInvalid as e:
+        plan.close()
         for line in e.problems:
             print(line, file=sys.stderr)
         raise Abort(f"{len(e.problems)} problem(s) in the vendor records: the site was not built") from None
-    log.info("ERP Watch: %d records valid (%.1f s); site-wide pages generated in %.1f s (%d written, %d removed)",
-             len(recs), validated - started, time.perf_counter() - validated, written, deleted)
+    except BaseException:
+        plan.close()
+        raise
+    log.info("ERP Watch: %d records validated and site-wide pages generated in %.1f s (%d written, %d removed)",
+             len(plan.recs), time.perf_counter() - started, written, deleted)
+
+
+def on_build_error(error, **kwargs):
+    global _PLAN
+    if _PLAN is not None:
+        _PLAN.close()
+        _PLAN = None
 
 
 _PLAN = None        # this build's generate.Plan (None when the fast path is off)
@@ -109,9 +133,15 @@ def on_post_build(config, **kwargs):
     import time
     started = time.perf_counter()
     site = Path(config["site_dir"])
-    # Phase 2 of the plan: every vendor's pages, history pages, feeds and API file, made and written by the
-    # plan's worker processes (shell.write_vendor); only search entries and URLs come back.
-    results = shell.write_vendors(_PLAN, _SHELLS, site)
+    # Every vendor's pages, history pages, feeds and API file (made by the plan's workers while mkdocs ran),
+    # written by the workers, the pages inside the shells; only search entries and URLs come back.
+    try:
+        missing = [key for key in SHELLS if key not in _SHELLS]
+        if missing and _PLAN.recs:
+            raise Abort(f"ERP Watch: the shell pages {missing} were not rendered")
+        results = _PLAN.write_vendors(_SHELLS, site) if _PLAN.recs else []
+    finally:
+        _PLAN.close()
     entries = [e for r in results for e in r[0]]
     urls = [u for r in results for u in r[1]]
     for path, page in sorted(_FILL.items()):
@@ -125,7 +155,7 @@ def on_post_build(config, **kwargs):
     base_url = (config.get("site_url") or "").rstrip("/") + "/"
     _add_to_search_index(site, entries)
     _add_to_sitemap(site, [base_url + u for u in urls])
-    log.info("ERP Watch: %d vendors' pages, feeds and API files made and written through the fast path in %.1f s; "
+    log.info("ERP Watch: %d vendors' pages, feeds and API files made and written in %.1f s; "
              "search index and sitemap %.1f s", len(_PLAN.recs), written - started, time.perf_counter() - written)
 
 

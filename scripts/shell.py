@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from scripts.pages import FastPage
 
@@ -178,28 +179,16 @@ def search_entries(page: FastPage, url: str) -> list[dict]:
     return entries
 
 
-# --- phase 2 of a build (generate.Plan), under the mkdocs hook -------------------------------------------
+# --- writing a vendor's files (generate.Plan), under the mkdocs hook -------------------------------------
 
-_TARGET: tuple = ()  # (shells, site folder) for the forked workers
-
-
-def write_vendors(plan, shells: dict, site) -> list[tuple[list, list]]:
-    """Make and write every vendor's files into the built site, in the plan's worker processes. Returns, per
-    vendor, (search entries with their language, page URLs relative to the site root)."""
-    global _TARGET
+def write_vendor(files: dict, shells: dict, site: Path) -> tuple[list, list]:
+    """Write one vendor's files (generate.Plan) into the built site, pages inside their shell. Returns (search
+    entries with their language, page URLs relative to the site root)."""
     missing = {key for key in (("en", 2), ("zh", 2)) if key not in shells}
-    if missing and plan.recs:
+    if missing:
         raise ShellError(f"the shell pages {sorted(missing)} were not rendered")
-    _TARGET = (shells, site)
-    return plan.map_vendors(_write_vendor_job)
-
-
-def _write_vendor_job(i: int) -> tuple[list, list]:
-    from scripts import generate
-    plan = generate.PLAN
-    shells, site = _TARGET
     entries, urls = [], []
-    for path, content in plan.vendor_files(plan.recs[i]).items():
+    for path, content in files.items():
         if isinstance(content, FastPage):
             lang, depth = lang_and_depth(path)
             prefix = "zh/" if lang == "zh" else ""
