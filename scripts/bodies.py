@@ -505,3 +505,64 @@ def history_body(items: list[dict], lang: str, base: str, repo: str, diffs: dict
                    f'<div class="erp-diff" lang="{doc_lang}">{diff}</div>\n</div>\n')
     out.append("\n")
     return "".join(out)
+
+
+# --- the site-wide lists: one row per vendor or incident, made in the build's workers, joined in order -----
+
+def _t(key: str, lang: str) -> str:
+    return _a(i18n.t(key, lang))
+
+
+def compare_row_html(row: dict, lang: str) -> str:
+    """One vendor's row of the comparison table (`row`: generate._compare_row)."""
+    names = "".join(f'<br><span lang="zh">{_a(n)}</span>' for n in row["zh_names"])
+    none = _t("none_recorded", lang)
+    access = f'<ul>{"".join(f"<li>{_a(a)}</li>" for a in row["access"])}</ul>' if row["access"] else none
+    if row["defaults"]:
+        mark = i18n.t("sources_disagree", lang).split("." if lang == "en" else "。")[0]
+        items = []
+        for tg in row["defaults"]:
+            entries = "; ".join(f'<span class="erp-value erp-value-{_a(e["value"])}">{_t(e["value"], lang)}</span> '
+                                f'({_a(e["label"])})' for e in tg["entries"])
+            conflict = f' <strong class="erp-conflict">⚠ {_a(mark)}</strong>' if tg["conflict"] else ""
+            items.append(f"<li>{_a(tg['name'])}: {entries}{conflict}</li>")
+        defaults = f'<ul>{"".join(items)}</ul>'
+    else:
+        defaults = none
+    return (f'\n<tr data-categories="{" ".join(_a(c) for c in row["categories"])}" '
+            f'data-marketplaces="{" ".join(_a(m) for m in row["marketplaces"])}"><td><a href="{_a(row["id"])}/">'
+            f'<strong>{_a(row["name"])}</strong></a>{names}</td>\n'
+            f'<td>{", ".join(_a(c) for c in row["categories"])}</td><td>{", ".join(_a(m) for m in row["marketplaces"])}</td>\n'
+            f'<td>{access}</td>\n<td>{defaults}</td>\n<td data-sort="{_a(row["incidents"])}">{_a(row["incidents"])}</td>\n'
+            f'<td data-sort="{_a(row["last_change_sort"])}">{_a(row["last_change"]) if row["last_change"] else none}</td></tr>')
+
+
+def vendors_index_body(rows_html: list[str], lang: str) -> str:
+    t = functools.partial(_t, lang=lang)
+    return (f'<h1 id="title">{t("vendors")}</h1>\n\n<p>{t("vendor_index_intro")}</p>\n\n'
+            f'<div class="erp-table-wrap"><table class="erp-compare" id="erp-compare">\n<thead><tr><th>{t("vendor")}</th>'
+            f'<th>{t("categories")}</th><th>{t("marketplaces")}</th><th>{t("data_access")}</th>'
+            f'<th>{t("current_defaults")}</th><th>{t("incident_count")}</th><th>{t("last_policy_change")}</th></tr>'
+            f'</thead>\n<tbody>{"".join(rows_html)}\n</tbody></table></div>\n')
+
+
+def incident_item_html(record: dict, inc: dict, lang: str) -> str:
+    """One incident's entry in the list of every incident."""
+    vid = _a(record["id"])
+    dated = ""
+    if inc.get("occurred"):
+        dated += f' · {_t("occurred", lang)}: {date_html(inc["occurred"], lang)}'
+    if inc.get("reported"):
+        dated += f' · {_t("reported", lang)}: {date_html(inc["reported"], lang)}'
+    return (f'\n<li><p><a href="../vendors/{vid}/#incident-{_a(inc["id"])}"><strong>{_txt(inc.get("title"), lang)}</strong>'
+            f'</a> — <a href="../vendors/{vid}/">{_a(record["name"])}</a></p>\n<p><span class="erp-chip '
+            f'erp-status-{_a(inc.get("status"))}">{_t("status_" + str(inc.get("status")), lang)}</span>{dated}</p>\n'
+            f'<p>{_txt(inc.get("summary"), lang)}</p></li>')
+
+
+def incidents_body(items_html: list[str], lang: str) -> str:
+    t = functools.partial(_t, lang=lang)
+    head = f'<h1 id="title">{t("incidents")}</h1>\n\n<p>{t("all_incidents")} {t("date_note_partial")}</p>\n\n'
+    if not items_html:
+        return head + f'<p>{t("no_incidents")}</p>\n\n'
+    return head + f'<ol class="erp-incident-list">{"".join(items_html)}\n</ol>\n\n'

@@ -181,7 +181,7 @@ class Plan:
         self.files: dict[str, str] = {}
         for lang in LANGS:
             tree = _language_tree(self.recs, self.change_list, self.all_events, [m["compare"][lang] for m in metas],
-                                  self.config, lang)
+                                  [i for m in metas for i in m["incidents"]], self.config, lang)
             prefix = "" if lang == "en" else f"{lang}/"
             self.files.update({prefix + path: content for path, content in tree.items()})
         self.files.update(api.index_files([m["summary"] for m in metas], self.all_events, self.config["site_url"]))
@@ -252,7 +252,11 @@ class _Share:
         self.observed[i] = (rec, vendor_changes, qinfo, rows, events)
         slim = [{**c, "change": {k: v for k, v in c["change"].items() if k != "diff"}} for c in vendor_changes]
         return {"events": events, "changes": slim,
-                "compare": {lang: _compare_row(rec, {"docs": rows[lang]}, lang) for lang in LANGS},
+                "compare": {lang: bodies.compare_row_html(_compare_row(rec, {"docs": rows[lang]}, lang), lang)
+                            for lang in LANGS},
+                "incidents": [(bodies.incident_sort_key(rec, inc), {lang: bodies.incident_item_html(rec, inc, lang)
+                                                                    for lang in LANGS})
+                              for inc in rec.get("incidents", [])],
                 "summary": api.vendor_summary(rec, rows["en"], plan.config["site_url"])}
 
     def make_pages(self) -> None:
@@ -291,18 +295,14 @@ class _Share:
         return done
 
 
-def _language_tree(recs, change_list, all_events, compare_rows, config, lang) -> dict[str, str]:
+def _language_tree(recs, change_list, all_events, compare_rows, incident_items, config, lang) -> dict[str, str]:
+    """The site-wide files of one language. `compare_rows`: the comparison table's rows in `lang` (HTML, in
+    the records' order); `incident_items`: (sort key, {lang: list entry HTML}) of every incident."""
     out: dict[str, str] = {}
-    incidents = []
-    for rec in recs:
-        for inc in rec.get("incidents", []):
-            incidents.append((bodies.incident_sort_key(rec, inc), {**inc, "vendor_id": rec["id"], "vendor_name": rec["name"]}))
-    incidents.sort(key=lambda x: x[0], reverse=True)
+    incidents = sorted(incident_items, key=lambda x: x[0], reverse=True)  # (sort key, {lang: html}), stable
     r = pages.Renderer(lang, 1, config)
-    out["vendors/index.md"] = pages.index_page("vendors_index.html.j2", "vendors", r,
-                                               rows=[pages._Defaults(x) for x in compare_rows])
-    out["incidents/index.md"] = pages.index_page("incidents.html.j2", "incidents", r,
-                                                 items=[pages._Defaults(i) for _, i in incidents])
+    out["vendors/index.md"] = pages.list_page("vendors", bodies.vendors_index_body(compare_rows, lang), r)
+    out["incidents/index.md"] = pages.list_page("incidents", bodies.incidents_body([i[lang] for _, i in incidents], lang), r)
     out["changes/index.md"] = pages.index_page("changes.html.j2", "policy_changes", r, total=len(change_list),
                                                limit=CHANGES_LIST_LIMIT, items=[
         pages._Defaults({**c, "label": changes.doc_label(c["policy"], lang)}) for c in change_list[:CHANGES_LIST_LIMIT]])

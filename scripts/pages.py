@@ -127,6 +127,11 @@ def vendor_page(record: dict, renderer: Renderer, observed: dict, view: bodies.V
 VENDOR_SEARCH_SKIP = frozenset({"rubric", "watched-documents", "least-privilege", "sources"})
 
 
+def list_page(title_key: str, body: str, renderer: Renderer) -> FastPage:
+    """A page of the navigation that lists every vendor or incident (grows with the site), from its body."""
+    return FastPage(renderer.T(title_key), body, renderer.lang, search="title", nav=True)
+
+
 def index_page(template: str, title_key: str, renderer: Renderer, **context) -> FastPage:
     """A page of the navigation that lists every vendor, incident or change (grows with the site)."""
     return FastPage(renderer.T(title_key), renderer.render(template, **context), renderer.lang, search="title",
