@@ -14,11 +14,11 @@ EXCERPT_CHARS = 280
 CONTEXT_WORDS = 8
 
 
-def _words(text: str, n: int, tail: bool) -> str:
-    words = text.split()
-    if len(words) <= n:
-        return " ".join(words)
-    return ("… " + " ".join(words[-n:])) if tail else (" ".join(words[:n]) + " …")
+def _last_words(text: str, n: int) -> str:
+    """The last n (≥ 1) words of `text`, marked as cut if there are more. Splits off no more than it needs:
+    the unchanged run before a change can be a whole page."""
+    parts = text.rsplit(None, n)
+    return " ".join(parts) if len(parts) <= n else "… " + " ".join(parts[1:])
 
 
 def excerpt(diff: list, lang: str = "en") -> str:
@@ -29,7 +29,7 @@ def excerpt(diff: list, lang: str = "en") -> str:
             continue
         before = diff[i - 1][1] if i > 0 and diff[i - 1][0] == "=" else ""
         label = ({"+": "加入", "-": "删除"} if lang == "zh" else {"+": "Added", "-": "Removed"})[op]
-        piece = f"{label}: “{_words(before, 4, True)} [{' '.join(text.split())[:160]}]”"
+        piece = f"{label}: “{_last_words(before, 4)} [{' '.join(text.split())[:160]}]”"
         out.append(piece)
         used += len(piece)
         if used > EXCERPT_CHARS:

@@ -279,3 +279,15 @@ def test_parallel_build_gives_the_same_files(tmp_path):
     assert list(serial) == list(parallel)
     assert all(str(serial[k]) == str(parallel[k]) for k in serial)
     assert any(isinstance(v, pages.FastPage) for v in parallel.values())  # still FastPages after pickling
+
+
+def test_last_words_of_a_diff_run_match_a_full_split():
+    import random
+
+    from scripts.changes import _last_words
+    rng = random.Random(3)
+    for _ in range(20000):
+        text = "".join(rng.choice(["a", "b", " ", "\n", "\t", "\u3000", "\xa0", "中"]) for _ in range(rng.randrange(0, 30)))
+        n = rng.randrange(1, 6)
+        words = text.split()
+        assert _last_words(text, n) == (" ".join(words) if len(words) <= n else "… " + " ".join(words[-n:]))
