@@ -155,7 +155,7 @@ class Plan:
         self.added = added
         n = records.build_workers() if workers is None else workers
         self._items = items
-        self.recs: list[dict] = []
+        self.vendors: list[dict] = []
         self.workers = Workers(n if len(items) >= PARALLEL_FROM else 1, self._share)
         self.workers.start("summaries")
 
@@ -165,22 +165,20 @@ class Plan:
     def finish(self) -> None:
         try:
             done = sorted((x for part in self.workers.results() for x in part), key=lambda x: x[0])
-            problems = [p for _i, _rec, found, _meta in done for p in found]
+            problems = [p for _i, found, _meta in done for p in found]
             if problems:
                 raise RecordsInvalid(problems)
             self.workers.start("make_pages")  # the workers go on while the site-wide files are made here
         except BaseException:
             self.close()
             raise
-        valid = sorted(((rec if rec is not None else self._items[i], meta) for i, rec, _found, meta in done),
-                       key=lambda x: x[0]["id"])
-        self.recs = [rec for rec, _meta in valid]
-        metas = [meta for _rec, meta in valid]
+        metas = sorted((meta for _i, _found, meta in done), key=lambda m: m["vendor"]["id"])
+        self.vendors = [m["vendor"] for m in metas]
         self.change_list = sorted((c for m in metas for c in m["changes"]), key=changes.sort_key, reverse=True)
         self.all_events = ev.sort_events([e for m in metas for e in m["events"]])
         self.files: dict[str, str] = {}
         for lang in LANGS:
-            tree = _language_tree(self.recs, self.change_list, self.all_events, [m["compare"][lang] for m in metas],
+            tree = _language_tree(self.vendors, self.change_list, self.all_events, [m["compare"][lang] for m in metas],
                                   [i for m in metas for i in m["incidents"]], self.config, lang)
             prefix = "" if lang == "en" else f"{lang}/"
             self.files.update({prefix + path: content for path, content in tree.items()})
@@ -194,9 +192,9 @@ class Plan:
         """Every generated file, the vendors' own included (collected from the workers)."""
         self._pages_made()
         out = dict(self.files)
-        for part in self.workers.call("take_pages"):
-            for _i, files in sorted(part.items()):
-                out.update(files)
+        made = {i: files for part in self.workers.call("take_pages") for i, files in part.items()}
+        for i in sorted(made):
+            out.update(made[i])
         return out
 
     def write_vendors(self, shells: dict, site: Path) -> list[tuple[list, list]]:
@@ -206,8 +204,8 @@ class Plan:
         got = {i: r for part in self.workers.call("write", shells, str(site)) for i, r in part.items()}
         return [got[i] for i in sorted(got)]
 
-    def close(self) -> None:
-        self.workers.close()
+    def close(self, wait: bool = True) -> None:
+        self.workers.close(wait)
 
     def __enter__(self) -> Plan:
         return self
@@ -227,19 +225,20 @@ class _Share:
         self.pages: dict[int, dict[str, str]] = {}
 
     def summaries(self) -> list[tuple]:
-        """(index, record if loaded here, problems, what the site-wide files need) per record."""
+        """(index, problems, what the site-wide files need) per record. The records stay here: the main
+        process gets only what it needs of them (`vendor`), which is much less to send and to hold."""
         out = []
         for i in self.indexes:
             item = self.plan._items[i]
             if isinstance(item, dict):
-                rec, problems, loaded = item, [], False
+                rec, problems = item, []
             else:
                 res = records.check_file(item)
-                rec, problems, loaded = res.record, res.problems, True
+                rec, problems = res.record, res.problems
             if problems or rec is None:
-                out.append((i, None, problems, None))
+                out.append((i, problems, None))
                 continue
-            out.append((i, rec if loaded else None, [], self._meta(i, rec)))
+            out.append((i, [], self._meta(i, rec)))
         return out
 
     def _meta(self, i: int, rec: dict) -> dict:
@@ -251,7 +250,10 @@ class _Share:
                                 + ev.quote_events(rec, qinfo))
         self.observed[i] = (rec, vendor_changes, qinfo, rows, events)
         slim = [{**c, "change": {k: v for k, v in c["change"].items() if k != "diff"}} for c in vendor_changes]
-        return {"events": events, "changes": slim,
+        vendor = {"id": rec["id"], "name": rec["name"], "zh_names": rec.get("names", {}).get("zh", []),
+                  "claims": len(rec.get("claims", [])), "docs": len(rec.get("policies", [])),
+                  "sources": len(rec.get("sources", []))}
+        return {"vendor": vendor, "events": events, "changes": slim,
                 "compare": {lang: bodies.compare_row_html(_compare_row(rec, {"docs": rows[lang]}, lang), lang)
                             for lang in LANGS},
                 "incidents": [(bodies.incident_sort_key(rec, inc), {lang: bodies.incident_item_html(rec, inc, lang)
@@ -295,9 +297,10 @@ class _Share:
         return done
 
 
-def _language_tree(recs, change_list, all_events, compare_rows, incident_items, config, lang) -> dict[str, str]:
-    """The site-wide files of one language. `compare_rows`: the comparison table's rows in `lang` (HTML, in
-    the records' order); `incident_items`: (sort key, {lang: list entry HTML}) of every incident."""
+def _language_tree(vendors, change_list, all_events, compare_rows, incident_items, config, lang) -> dict[str, str]:
+    """The site-wide files of one language. `vendors`: Plan.vendors; `compare_rows`: the comparison table's
+    rows in `lang` (HTML, in the same order); `incident_items`: (sort key, {lang: list entry HTML}) of every
+    incident."""
     out: dict[str, str] = {}
     incidents = sorted(incident_items, key=lambda x: x[0], reverse=True)  # (sort key, {lang: html}), stable
     r = pages.Renderer(lang, 1, config)
@@ -307,10 +310,9 @@ def _language_tree(recs, change_list, all_events, compare_rows, incident_items, 
                                                limit=CHANGES_LIST_LIMIT, items=[
         pages._Defaults({**c, "label": changes.doc_label(c["policy"], lang)}) for c in change_list[:CHANGES_LIST_LIMIT]])
     out["rubric/index.md"] = pages.Renderer(lang, 1, config).render("rubric.md.j2", m=pages._Defaults(rubric.methodology()))
-    counts = {"vendors": len(recs), "incidents": len(incidents),
-              "claims": sum(len(x.get("claims", [])) for x in recs),
-              "docs": sum(len(x.get("policies", [])) for x in recs),
-              "sources": sum(len(x.get("sources", [])) for x in recs)}
+    counts = {"vendors": len(vendors), "incidents": len(incidents),
+              "claims": sum(v["claims"] for v in vendors), "docs": sum(v["docs"] for v in vendors),
+              "sources": sum(v["sources"] for v in vendors)}
     home_events = [{"date_text": e["date_text"][lang], "link": e["link"], "title": e["title"][lang]} for e in all_events[:10]]
     out["index.md"] = pages.Renderer(lang, 0, config).render("home.md.j2", counts=counts, events=home_events)
     out["feed.xml"] = _global_feed(all_events, config["site_url"], lang)

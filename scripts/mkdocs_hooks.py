@@ -36,14 +36,14 @@ def _init_segmenter() -> None:
     jieba.initialize()
 
 
-def _teach_segmenter(recs: list[dict]) -> None:
+def _teach_segmenter(vendors: list[dict]) -> None:
     """Keep vendors' Chinese names and key report names whole in the Chinese search index (the search
     plugin segments Chinese text with jieba when it is installed)."""
     try:
         import jieba
     except ImportError:
         return
-    words = {n for r in recs for n in r.get("names", {}).get("zh", [])}
+    words = {n for v in vendors for n in v["zh_names"]}
     words |= {info["zh"] for info in records.sp_api().get("reports", {}).values() if info.get("zh")}
     for word in sorted(words):
         jieba.add_word(word, freq=100000)
@@ -62,7 +62,7 @@ def on_pre_build(config, **kwargs):
     try:
         _init_segmenter()  # ...while this process loads the segmenter's dictionary
         plan.finish()
-        _teach_segmenter(plan.recs)
+        _teach_segmenter(plan.vendors)
         # ERPWATCH_FAST_PAGES=0: every page through Markdown and the theme, as any builder would (slow; for
         # comparison, see tests/test_fast_pages.py)
         if os.environ.get("ERPWATCH_FAST_PAGES") == "0":
@@ -81,7 +81,7 @@ def on_pre_build(config, **kwargs):
         plan.close()
         raise
     log.info("ERP Watch: %d records validated and site-wide pages generated in %.1f s (%d written, %d removed)",
-             len(plan.recs), time.perf_counter() - started, written, deleted)
+             len(plan.vendors), time.perf_counter() - started, written, deleted)
 
 
 def on_build_error(error, **kwargs):
@@ -99,7 +99,7 @@ SHELLS = (("en", 2), ("zh", 2))  # vendor and history pages: vendors/<id>/, chan
 
 def on_files(files, config, **kwargs):
     from mkdocs.structure.files import File
-    if _PLAN is not None and _PLAN.recs:
+    if _PLAN is not None and _PLAN.vendors:
         for lang, depth in SHELLS:
             files.append(File.generated(config, shell.shell_src(lang, depth), content=shell.shell_markdown(lang)))
     return files
@@ -137,11 +137,11 @@ def on_post_build(config, **kwargs):
     # written by the workers, the pages inside the shells; only search entries and URLs come back.
     try:
         missing = [key for key in SHELLS if key not in _SHELLS]
-        if missing and _PLAN.recs:
+        if missing and _PLAN.vendors:
             raise Abort(f"ERP Watch: the shell pages {missing} were not rendered")
-        results = _PLAN.write_vendors(_SHELLS, site) if _PLAN.recs else []
+        results = _PLAN.write_vendors(_SHELLS, site) if _PLAN.vendors else []
     finally:
-        _PLAN.close()
+        _PLAN.close(wait=False)  # the workers exit (and free their memory) while this process goes on
     entries = [e for r in results for e in r[0]]
     urls = [u for r in results for u in r[1]]
     for path, page in sorted(_FILL.items()):
@@ -156,7 +156,7 @@ def on_post_build(config, **kwargs):
     _add_to_search_index(site, entries)
     _add_to_sitemap(site, [base_url + u for u in urls])
     log.info("ERP Watch: %d vendors' pages, feeds and API files made and written in %.1f s; "
-             "search index and sitemap %.1f s", len(_PLAN.recs), written - started, time.perf_counter() - written)
+             "search index and sitemap %.1f s", len(_PLAN.vendors), written - started, time.perf_counter() - written)
 
 
 def segment_chinese(text: str) -> str:

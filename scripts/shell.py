@@ -108,13 +108,13 @@ class Shell:
         vendor feed, relative to the same root."""
         heads = page.headings()
         slots = {"title": html.escape(page.title), "vendor": html.escape(page.vendor_name or ""), "url": url,
-                 "feed": feed, "toc": self.toc(page), "body": page.body,
+                 "feed": feed, "toc": self.toc(page, heads), "body": page.body,
                  "skip": f'href="#{heads[0][1]}"' if heads else 'href="#"'}
         return "".join(slots[p] if i % 2 else p for i, p in enumerate(self.parts))
 
-    def toc(self, page: FastPage) -> str:
+    def toc(self, page: FastPage, heads: list | None = None) -> str:
         out, children = [], []
-        heads = [h for h in page.headings() if h[0] > 1]
+        heads = [h for h in (page.headings() if heads is None else heads) if h[0] > 1]
         for k, (level, hid, text) in enumerate(heads):
             if level == 3:
                 continue
@@ -150,7 +150,12 @@ def search_entries(page: FastPage, url: str) -> list[dict]:
     """Search index entries in the theme's format: the page's head, then one per h2/h3 section (only the
     head for pages marked search="title", whose bodies are long diffs)."""
     body = page.body
-    marks = [(m.start(), m.group(2)) for m in _HEADING_AT.finditer(body) if m.group(1) != "1" and m.group(2)]
+    marks = []
+    for m in _HEADING_AT.finditer(body):
+        if m.group(1) != "1" and m.group(2):
+            marks.append((m.start(), m.group(2)))
+            if page.search == "title":  # only the head is indexed: its end is all that is needed
+                break
     bounds = [(0, None)] + marks
     entries = []
     for n, (start, hid) in enumerate(bounds):
@@ -165,7 +170,7 @@ def search_entries(page: FastPage, url: str) -> list[dict]:
             head_end = chunk.find("</h")
             title = _SPACE.sub(" ", _TAGS.sub("", chunk[:head_end].split("<a class=\"headerlink\"")[0])).strip()
             chunk = chunk[chunk.find(">", head_end) + 1:]
-        text = _SPACE.sub(" ", _TAGS.sub(" ", chunk)).strip()
+        text = _section_text(chunk)
         if len(text) > SEARCH_TEXT_LIMIT:  # cut at a word boundary, never inside a character reference
             cut = text.rfind(" ", 0, SEARCH_TEXT_LIMIT)
             text = text[:cut if cut > 0 else SEARCH_TEXT_LIMIT]
@@ -177,6 +182,19 @@ def search_entries(page: FastPage, url: str) -> list[dict]:
         if page.search == "title":
             break
     return entries
+
+
+def _section_text(chunk: str) -> str:
+    """A section's text, tags removed and white space collapsed, as far as the search entry needs it: a long
+    section is read in part when that part already gives more text than an entry keeps (the part ends after
+    a tag, so no tag or character reference is cut; the text kept is the same as from the whole section)."""
+    if len(chunk) > 8 * SEARCH_TEXT_LIMIT:
+        end = chunk.rfind(">", 0, 8 * SEARCH_TEXT_LIMIT) + 1
+        if end:
+            text = _SPACE.sub(" ", _TAGS.sub(" ", chunk[:end])).strip()
+            if len(text) > SEARCH_TEXT_LIMIT + 1:
+                return text
+    return _SPACE.sub(" ", _TAGS.sub(" ", chunk)).strip()
 
 
 # --- writing a vendor's files (generate.Plan), under the mkdocs hook -------------------------------------

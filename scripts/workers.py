@@ -90,19 +90,23 @@ class Workers:
         self.start(step, *args)
         return self.results()
 
-    def close(self) -> None:
-        """Stop the workers (a running step is abandoned)."""
+    def close(self, wait: bool = True) -> None:
+        """Stop the workers (a running step is abandoned). `wait=False`: don't wait for them to exit (a later
+        close() reaps them, as does the interpreter's exit)."""
         for conn in self._conns:
             try:
                 conn.close()
             except OSError:
                 pass
+        self._conns, self._local, self._pending = [], None, None
+        if not wait:
+            return
         for proc in self._procs:
             proc.join(timeout=0.5)
             if proc.is_alive():
                 proc.kill()
                 proc.join()
-        self._conns, self._procs, self._local, self._pending = [], [], None, None
+        self._procs = []
 
     def __enter__(self):
         return self

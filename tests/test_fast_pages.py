@@ -157,3 +157,32 @@ def test_marker_text_in_records_is_just_text():
     body = f'<h1 id="title">List</h1><p>{tricky}</p>'
     out = shell.fill(stub, FastPage("List", body, "en", nav=True))
     assert out == f'<a class="md-skip" href="#title">Skip</a><article>{body}</article>'
+
+
+def test_search_entries_read_long_sections_in_part_with_the_same_result(monkeypatch):
+    import random
+
+    from scripts.pages import FastPage
+    rng = random.Random(5)
+    words = ["policy", "data", "&amp;", "&lt;b&gt;", "中文", "report", "a", "\n", "  "]
+    tags = ["<p>", "</p>", '<a href="#x">', "</a>", "<br>", '<span class="erp-chip">', "</span>", "<li>", "</li>"]
+
+    def section(n):  # from mostly text to mostly tags, so that some parts hold about as much text as is kept
+        density = rng.uniform(0.3, 0.995)
+        return "".join(rng.choice(tags) if rng.random() < density else rng.choice(words) + " " for _ in range(n))
+
+    pages = []
+    for _ in range(400):
+        body = '<h1 id="title">T</h1>' + section(rng.randrange(0, 400)) + "".join(
+            f'<h2 id="s{k}">S{k}<a class="headerlink" href="#s{k}">&para;</a></h2>' + section(rng.randrange(0, 3000))
+            for k in range(rng.randrange(0, 4)))
+        pages.append(FastPage("T", body, "en", search=rng.choice(["sections", "title"])))
+    # a long tag across the point where the part would end, with just under an entry's worth of text before it
+    limit = shell.SEARCH_TEXT_LIMIT
+    filler = "<br>" * ((8 * limit - 3 - 590 - 40) // 4)
+    pages.append(FastPage("T", '<h1 id="title">T</h1><p>' + "y" * 590 + "</p>" + filler
+                          + '<span class="' + "z" * 200 + '">' + "w " * 300 + "</span>", "en"))
+    fast = [shell.search_entries(p, "x/") for p in pages]
+    monkeypatch.setattr(shell, "_section_text", lambda chunk: shell._SPACE.sub(" ", shell._TAGS.sub(" ", chunk)).strip())
+    assert fast == [shell.search_entries(p, "x/") for p in pages]
+    assert any(len(p.body) > 8 * shell.SEARCH_TEXT_LIMIT for p in pages)
