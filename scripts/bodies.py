@@ -14,9 +14,10 @@ links http(s) URLs. Strings from i18n are escaped as well (`_Lang.T`).
 from __future__ import annotations
 
 import functools
+import html
 
 from scripts import changes, dates, derive, i18n, privilege, quotes, rubric
-from scripts.text import detect_lang, esc, pick, safe_url
+from scripts.text import LANGS, detect_lang, esc, pick, safe_url
 
 TOPICS = ["collection", "purpose", "retention", "deletion", "sharing", "resale", "aggregate-use", "location",
           "security", "change-notice"]
@@ -43,17 +44,27 @@ def _href(url) -> str:
 
 
 def _txt(value, lang: str) -> str:
-    """A record text in the reader's language, escaped; text in the other language is marked as such."""
-    got = pick(value, lang)
-    if got is None:
+    """A record text in the reader's language, escaped; text in the other language is marked as such (what
+    text.pick chooses, without making a Localized string per call)."""
+    if value is None:
         return ""
-    body = str(esc(got))
-    if got.fallback:
-        if got.lang != lang:
-            note = esc(i18n.t("in_other_language", lang))
-            return f'<span lang="{got.lang}">{body}</span> <small class="erp-lang">{note}</small>'
-        return f'<span lang="{got.lang}">{body}</span>'
-    return body
+    if isinstance(value, str):
+        got, text = detect_lang(value), value
+    elif isinstance(value, dict):
+        if value.get(lang):
+            return html.escape(value[lang])
+        for got in LANGS:
+            if value.get(got):
+                text = value[got]
+                break
+        else:
+            return html.escape(str(value))
+    else:
+        return html.escape(str(value))
+    if got == lang:
+        return html.escape(text)
+    note = html.escape(i18n.t("in_other_language", lang))
+    return f'<span lang="{got}">{html.escape(text)}</span> <small class="erp-lang">{note}</small>'
 
 
 @functools.lru_cache(maxsize=4096)

@@ -265,6 +265,7 @@ class _Share:
         for i, (rec, vendor_changes, qinfo, rows, events) in self.observed.items():
             self.pages[i] = self._vendor_files(rec, vendor_changes, qinfo, rows, events)
         self.observed.clear()
+        self.store = None  # the change logs (with their diffs) are no longer needed: free them now
 
     def _vendor_files(self, rec, vendor_changes, qinfo, rows, events) -> dict[str, str]:
         vid, config = rec["id"], self.plan.config
@@ -292,7 +293,8 @@ class _Share:
         return pages_
 
     def write(self, shells: dict, site: str) -> dict[int, tuple[list, list]]:
-        done = {i: shell.write_vendor(files, shells, Path(site)) for i, files in self.pages.items()}
+        made: set = set()
+        done = {i: shell.write_vendor(files, shells, Path(site), made) for i, files in self.pages.items()}
         self.pages.clear()
         return done
 

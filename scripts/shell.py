@@ -14,6 +14,7 @@ stops with an error rather than writing broken pages.
 from __future__ import annotations
 
 import html
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,12 +200,15 @@ def _section_text(chunk: str) -> str:
 
 # --- writing a vendor's files (generate.Plan), under the mkdocs hook -------------------------------------
 
-def write_vendor(files: dict, shells: dict, site: Path) -> tuple[list, list]:
+def write_vendor(files: dict, shells: dict, site: Path, made: set | None = None) -> tuple[list, list]:
     """Write one vendor's files (generate.Plan) into the built site, pages inside their shell. Returns (search
-    entries with their language, page URLs relative to the site root)."""
+    entries with their language, page URLs relative to the site root). `made`: folders known to exist
+    (kept by the caller across vendors: a thousand vendors' files go into a few shared folders)."""
     missing = {key for key in (("en", 2), ("zh", 2)) if key not in shells}
     if missing:
         raise ShellError(f"the shell pages {sorted(missing)} were not rendered")
+    made = set() if made is None else made
+    root = str(site)
     entries, urls = [], []
     for path, content in files.items():
         if isinstance(content, FastPage):
@@ -212,14 +216,18 @@ def write_vendor(files: dict, shells: dict, site: Path) -> tuple[list, list]:
             prefix = "zh/" if lang == "zh" else ""
             url = path[len(prefix):-len("index.md")]
             feed = (content.vendor_feed or "")[len(prefix):-len("feed.xml")]
-            _write(site / prefix / url / "index.html", shells[(lang, depth)].render(content, url, feed))
+            _write(f"{root}/{prefix}{url}index.html", shells[(lang, depth)].render(content, url, feed), made)
             entries += [dict(e, location=prefix + e["location"], lang=lang) for e in search_entries(content, url)]
             urls.append(prefix + url)
         else:
-            _write(site / path, content)
+            _write(f"{root}/{path}", content, made)
     return entries, urls
 
 
-def _write(path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+def _write(path: str, text: str, made: set) -> None:
+    folder = os.path.dirname(path)
+    if folder not in made:
+        os.makedirs(folder, exist_ok=True)
+        made.add(folder)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)

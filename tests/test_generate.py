@@ -291,3 +291,34 @@ def test_last_words_of_a_diff_run_match_a_full_split():
         n = rng.randrange(1, 6)
         words = text.split()
         assert _last_words(text, n) == (" ".join(words) if len(words) <= n else "… " + " ".join(words[-n:]))
+
+
+def test_page_text_picks_the_language_as_text_pick_does():
+    """bodies._txt inlines text.pick for speed: same choice of language, same escaping, same marking."""
+    import html
+    import random
+
+    from scripts import bodies, i18n
+    from scripts.text import pick
+    rng = random.Random(2)
+    atoms = ["", "a", "中文", "<b>", "&", '"', "'", "x y"]
+
+    def value():
+        r = rng.random()
+        if r < 0.1:
+            return None
+        if r < 0.5:
+            return "".join(rng.choice(atoms) for _ in range(rng.randrange(0, 5)))
+        if r < 0.9:
+            return {k: "".join(rng.choice(atoms) for _ in range(rng.randrange(0, 3)))
+                    for k in rng.sample(["en", "zh", "fr"], rng.randrange(0, 4))}
+        return rng.choice([5, 2.5, True, ["a"]])
+
+    for _ in range(20000):
+        v, lang = value(), rng.choice(["en", "zh"])
+        got = pick(v, lang)
+        want = "" if got is None else html.escape(got)
+        if got is not None and got.fallback:
+            want = (f'<span lang="{got.lang}">{want}</span> <small class="erp-lang">'
+                    f'{html.escape(i18n.t("in_other_language", lang))}</small>')
+        assert bodies._txt(v, lang) == want, (v, lang)
