@@ -233,7 +233,7 @@ class _Share:
             if isinstance(item, dict):
                 rec, problems = item, []
             else:
-                res = records.check_file(item)
+                res = records.check_file(item, lines=False)
                 rec, problems = res.record, res.problems
             if problems or rec is None:
                 out.append((i, problems, None))

@@ -169,8 +169,23 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def check_file(path: Path) -> Result:
+def check_file(path: Path, lines: bool = True) -> Result:
+    """The record of a file and its problems. `lines=False` (the site build): a valid file is read without
+    recording the line of every key and value (its `loaded` then has none); a file with any problem is read
+    again as with `lines=True`, so the problems are the same."""
     path = Path(path)
+    if not lines:
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            raw = None
+        data = yamlsafe.load_data(raw) if raw is not None else None
+        if isinstance(data, dict):
+            loaded = yamlsafe.Loaded(data=data)
+            out = _Collector(display_path(path), loaded)
+            _check_record(data, path, out)
+            if not out.items:
+                return Result(path, record=data, loaded=loaded)
     result = Result(path)
     display = display_path(path)
     try:

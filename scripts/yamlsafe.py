@@ -198,6 +198,93 @@ def _build_events(text: str, out: Loaded):
     return found, root
 
 
+class _Again(Exception):
+    """The fast loader met something it leaves to the full one (a problem, or anything refused)."""
+
+
+_DATA_START = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+
+
+def load_data(raw: bytes):
+    """The data of a file that `load` would read without any problem, or None when it has a problem (or is
+    empty): then call `load` for the problems and their lines. The same screening and the same data as
+    `load`, without recording lines: for the site build, which reads records already known to be valid."""
+    text, problem = decode(raw)
+    if problem:
+        return None
+    loader = _Loader(text)
+    try:
+        return _data(loader)
+    except (_Again, yaml.YAMLError):
+        return None
+    finally:
+        loader.dispose()
+
+
+def _data(loader):
+    stack: list[list] = []  # [container, pending key (mappings; _NO_KEY: none yet)]
+    root, depth, documents = _NO_KEY, 0, 0
+    get = loader.get_event
+    while True:
+        event = get()
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            if event.anchor is not None or event.tag is not None:
+                raise _Again
+            value = _scalar(event)
+            if not stack:
+                root = value
+                continue
+            top = stack[-1]
+            container = top[0]
+            if type(container) is dict:
+                key = top[1]
+                if key is _NO_KEY:  # this scalar is a key
+                    key = event.value
+                    if type(value) is not str or key == "<<" or key in container:
+                        raise _Again
+                    top[1] = key
+                else:
+                    container[key] = value
+                    top[1] = _NO_KEY
+            else:
+                container.append(value)
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            if event.anchor is not None or event.tag is not None:
+                raise _Again
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _Again
+            value = {} if kind is yaml.MappingStartEvent else []
+            if stack:
+                top = stack[-1]
+                container = top[0]
+                if type(container) is dict:
+                    if top[1] is _NO_KEY:  # a mapping or list as a key
+                        raise _Again
+                    container[top[1]] = value
+                    top[1] = _NO_KEY
+                else:
+                    container.append(value)
+            else:
+                root = value
+            stack.append([value, _NO_KEY])
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            depth -= 1
+            stack.pop()
+        elif kind is yaml.AliasEvent:
+            raise _Again
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise _Again
+        elif kind is yaml.StreamEndEvent or event is None:
+            break
+    if root is _NO_KEY:  # empty
+        raise _Again
+    return root
+
+
 def load(raw: bytes) -> Loaded:
     out = Loaded()
     text, problem = decode(raw)

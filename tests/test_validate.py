@@ -393,3 +393,34 @@ def test_parallel_loading_gives_the_same_records_and_problems(tmp_path):
     parallel = records.load_vendors(tmp_path, workers=2)
     assert serial == parallel
     assert serial[0] and serial[1]  # both valid records and problems
+
+
+YAML_EDGES = [b"", b"\n", b"# only a comment\n", b"just text\n", b"- a\n- b\n", b"a: 1\na: 2\n", b"? [a]\n: b\n",
+              b"1: x\n", b"true: x\n", b"null: x\n", b"<<: {a: 1}\n", b"a: &x 1\nb: *x\n", b"a: !!python/object x\n",
+              b"a: 1\n---\nb: 2\n", b"a: [1, 2\n", b"a: \"x\n", b"\xef\xbb\xbfa: 1\n", b"a: \x07\n", b"\xff\xfe",
+              b"a: {b: {c: [d, {e: f}]}}\n", ("x:\n" + "".join("  " * i + "- \n" for i in range(45))).encode(),
+              b"[" * 41 + b"]" * 41 + b"\n", b"[" * 40 + b"]" * 40 + b"\n", b"a: 'x'\nb: \"y\"\nc: |\n  z\n",
+              b"a: 0x10\nb: 1e3\nc: .5\nd: ~\ne: yes\nf: 2024-01-01\n", "a: \u2028\n".encode()]
+
+
+def test_build_loader_gives_the_same_records_and_problems(tmp_path):
+    """The site build reads records without line numbers (yamlsafe.load_data, check_file(lines=False)); it
+    must give the same record for every valid file, and the same problems (with lines) for every other."""
+    from scripts import yamlsafe
+    inputs = [("example-tools.yaml", case_bytes(case)) for case in CASES] + [("x.yaml", raw) for raw in YAML_EDGES]
+    inputs += [(p.name, p.read_bytes()) for p in sorted((ROOT / "vendors").glob("*.yaml")) + [BASE_PATH]]
+    fast_valid = 0
+    for n, (name, raw) in enumerate(inputs):
+        full = yamlsafe.load(raw)
+        data = yamlsafe.load_data(raw)
+        if full.problems or not full.data and full.data != 0:
+            assert data is None or not full.problems and data == full.data, raw[:200]
+        else:
+            assert data == full.data, raw[:200]
+        path = tmp_path / str(n) / name
+        path.parent.mkdir()
+        path.write_bytes(raw)
+        slow, fast = records.check_file(path), records.check_file(path, lines=False)
+        assert (fast.record, fast.problems) == (slow.record, slow.problems), raw[:200]
+        fast_valid += fast.record is not None
+    assert fast_valid >= 10
