@@ -126,10 +126,11 @@ class Plan:
 
     1. `summaries`: validate the record (when the plan starts from the files), read its change logs once
        and send back what the site-wide files need (events, changes, comparison-table rows, API summary);
-    2. `make_pages`: make the vendor's files and keep them, while this process makes the site-wide files
-       and mkdocs renders the theme's pages;
-    3. `write_vendors` (under the mkdocs hook): write the kept files into the built site, pages inside the
-       theme's shell pages; only search entries and URLs come back. `all_files` collects them instead.
+    2. `make_pages` (straight after, without waiting for this process): make the vendor's files and keep
+       them, while this process makes the site-wide files and mkdocs renders the theme's pages; only search
+       entries and URLs come back (`vendor_entries`);
+    3. `start_writing` (under the mkdocs hook): write the kept files into the built site, pages inside the
+       theme's shell pages. `all_files` collects them instead.
 
     Close the plan (`close`, or use it as a context manager) to stop its workers.
     """
@@ -156,8 +157,10 @@ class Plan:
         n = records.build_workers() if workers is None else workers
         self._items = items
         self.vendors: list[dict] = []
+        self._entries: list | None = None
         self.workers = Workers(n if len(items) >= PARALLEL_FROM else 1, self._share)
-        self.workers.start("summaries")
+        # each worker goes straight on to make its vendors' pages: if a record is invalid, that work is lost
+        self.workers.chain(("summaries", ()), ("make_pages", ()))
 
     def _share(self, k: int, n: int) -> _Share:
         return _Share(self, list(range(k, len(self._items), n)))
@@ -168,7 +171,6 @@ class Plan:
             problems = [p for _i, found, _meta in done for p in found]
             if problems:
                 raise RecordsInvalid(problems)
-            self.workers.start("make_pages")  # the workers go on while the site-wide files are made here
         except BaseException:
             self.close()
             raise
@@ -184,25 +186,32 @@ class Plan:
             self.files.update({prefix + path: content for path, content in tree.items()})
         self.files.update(api.index_files([m["summary"] for m in metas], self.all_events, self.config["site_url"]))
 
-    def _pages_made(self) -> None:
-        if self.workers._pending == "make_pages":
-            self.workers.results()
+    def vendor_entries(self) -> list[tuple[list, list]]:
+        """Once the workers have made the vendors' files: per vendor, in the records' files' order, (search
+        entries with their language, page URLs relative to the site root)."""
+        if self._entries is None:
+            got = {i: r for part in self.workers.results() for i, r in part.items()}  # the make_pages step
+            self._entries = [got[i] for i in sorted(got)]
+        return self._entries
 
     def all_files(self) -> dict[str, str]:
         """Every generated file, the vendors' own included (collected from the workers)."""
-        self._pages_made()
+        self.vendor_entries()
         out = dict(self.files)
         made = {i: files for part in self.workers.call("take_pages") for i, files in part.items()}
         for i in sorted(made):
             out.update(made[i])
         return out
 
-    def write_vendors(self, shells: dict, site: Path) -> list[tuple[list, list]]:
-        """Write every vendor's files into the built site (see shell.write_vendor). Returns, in the records'
-        order, (search entries with their language, page URLs relative to the site root) per vendor."""
-        self._pages_made()
-        got = {i: r for part in self.workers.call("write", shells, str(site)) for i, r in part.items()}
-        return [got[i] for i in sorted(got)]
+    def start_writing(self, shells: dict, site: Path) -> None:
+        """Have the workers write every vendor's files into the built site (shell.write_vendor); returns at
+        once (see `written`)."""
+        self.vendor_entries()
+        self.workers.start("write", shells, str(site))
+
+    def written(self) -> None:
+        """Wait until the files are written."""
+        self.workers.results()
 
     def close(self, wait: bool = True) -> None:
         self.workers.close(wait)
@@ -261,11 +270,13 @@ class _Share:
                               for inc in rec.get("incidents", [])],
                 "summary": api.vendor_summary(rec, rows["en"], plan.config["site_url"])}
 
-    def make_pages(self) -> None:
+    def make_pages(self) -> dict[int, tuple[list, list]]:
+        """Make the vendors' files and keep them; returns their search entries and URLs (shell.page_entries)."""
         for i, (rec, vendor_changes, qinfo, rows, events) in self.observed.items():
             self.pages[i] = self._vendor_files(rec, vendor_changes, qinfo, rows, events)
         self.observed.clear()
         self.store = None  # the change logs (with their diffs) are no longer needed: free them now
+        return {i: shell.page_entries(files) for i, files in self.pages.items()}
 
     def _vendor_files(self, rec, vendor_changes, qinfo, rows, events) -> dict[str, str]:
         vid, config = rec["id"], self.plan.config
@@ -292,11 +303,11 @@ class _Share:
         pages_, self.pages = self.pages, {}
         return pages_
 
-    def write(self, shells: dict, site: str) -> dict[int, tuple[list, list]]:
+    def write(self, shells: dict, site: str) -> None:
         made: set = set()
-        done = {i: shell.write_vendor(files, shells, Path(site), made) for i, files in self.pages.items()}
+        for files in self.pages.values():
+            shell.write_vendor(files, shells, Path(site), made)
         self.pages.clear()
-        return done
 
 
 def _language_tree(vendors, change_list, all_events, compare_rows, incident_items, config, lang) -> dict[str, str]:

@@ -134,26 +134,32 @@ def on_post_build(config, **kwargs):
     started = time.perf_counter()
     site = Path(config["site_dir"])
     # Every vendor's pages, history pages, feeds and API file (made by the plan's workers while mkdocs ran),
-    # written by the workers, the pages inside the shells; only search entries and URLs come back.
+    # written by the workers, the pages inside the shells; only search entries and URLs come back, and this
+    # process prepares the search index's entries while the workers write.
     try:
         missing = [key for key in SHELLS if key not in _SHELLS]
         if missing and _PLAN.vendors:
             raise Abort(f"ERP Watch: the shell pages {missing} were not rendered")
-        results = _PLAN.write_vendors(_SHELLS, site) if _PLAN.vendors else []
+        results = _PLAN.vendor_entries() if _PLAN.vendors else []
+        if _PLAN.vendors:
+            _PLAN.start_writing(_SHELLS, site)
+        entries = [e for r in results for e in r[0]]
+        urls = [u for r in results for u in r[1]]
+        for path, page in sorted(_FILL.items()):
+            lang, _depth = shell.lang_and_depth(path)
+            prefix = "zh/" if lang == "zh" else ""
+            entries += [dict(e, location=prefix + e["location"], lang=lang)
+                        for e in shell.search_entries(page, path[len(prefix):-len("index.md")])]
+        docs = _search_docs(entries)
+        if _PLAN.vendors:
+            _PLAN.written()
     finally:
         _PLAN.close(wait=False)  # the workers exit (and free their memory) while this process goes on
-    entries = [e for r in results for e in r[0]]
-    urls = [u for r in results for u in r[1]]
-    for path, page in sorted(_FILL.items()):
-        lang, _depth = shell.lang_and_depth(path)
-        prefix = "zh/" if lang == "zh" else ""
-        entries += [dict(e, location=prefix + e["location"], lang=lang)
-                    for e in shell.search_entries(page, path[len(prefix):-len("index.md")])]
     for lang, _depth in SHELLS:
         shutil.rmtree(site / ("zh" if lang == "zh" else "") / shell.SHELL, ignore_errors=True)
     written = time.perf_counter()
     base_url = (config.get("site_url") or "").rstrip("/") + "/"
-    _add_to_search_index(site, entries)
+    _add_to_search_index(site, docs)
     _add_to_sitemap(site, [base_url + u for u in urls])
     log.info("ERP Watch: %d vendors' pages, feeds and API files made and written in %.1f s; "
              "search index and sitemap %.1f s", len(_PLAN.vendors), written - started, time.perf_counter() - written)
@@ -179,21 +185,28 @@ def _cut_han(run: str) -> str:
     return "\u200b" + "\u200b".join(jieba.cut(run.encode("utf-8"))) + "\u200b"
 
 
-def _add_to_search_index(site: Path, entries: list[dict]) -> None:
-    """Append the fast pages' entries to the index the search plugin wrote (Chinese text segmented the way
-    the plugin does it)."""
-    path = site / "search" / "search_index.json"
-    if not path.is_file():
-        return
-    index = json.loads(path.read_text(encoding="utf-8"))
-    index["docs"] = [e for e in index["docs"] if shell.SHELL not in e["location"]]
+def _search_docs(entries: list[dict]) -> str:
+    """The fast pages' search entries as the JSON items of the index's "docs" list (Chinese text segmented
+    the way the search plugin does it)."""
     for e in entries:
         if e.pop("lang") == "zh":
             e["title"] = segment_chinese(e["title"])
             e["text"] = segment_chinese(e["text"])
-        index["docs"].append(e)
+    return json.dumps(entries, separators=(",", ":"))[1:-1]
+
+
+def _add_to_search_index(site: Path, docs: str) -> None:
+    """Append `docs` (_search_docs) to the index the search plugin wrote, in place of its shell pages' entries."""
+    path = site / "search" / "search_index.json"
+    if not path.is_file():
+        return
+    index = json.loads(path.read_text(encoding="utf-8"))
+    own = [e for e in index.pop("docs") if shell.SHELL not in e["location"]]
+    text = json.dumps({**index, "docs": own}, separators=(",", ":"))  # ends with the docs list: "...]}"
+    if docs:
+        text = text[:-2] + ("," if own else "") + docs + "]}"
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(index, separators=(",", ":")), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
 

@@ -200,16 +200,28 @@ def _section_text(chunk: str) -> str:
 
 # --- writing a vendor's files (generate.Plan), under the mkdocs hook -------------------------------------
 
-def write_vendor(files: dict, shells: dict, site: Path, made: set | None = None) -> tuple[list, list]:
-    """Write one vendor's files (generate.Plan) into the built site, pages inside their shell. Returns (search
-    entries with their language, page URLs relative to the site root). `made`: folders known to exist
-    (kept by the caller across vendors: a thousand vendors' files go into a few shared folders)."""
+def page_entries(files: dict) -> tuple[list, list]:
+    """Search entries (with their language) and URLs relative to the site root of one vendor's pages
+    (generate.Plan's files)."""
+    entries, urls = [], []
+    for path, content in files.items():
+        if isinstance(content, FastPage):
+            lang, _depth = lang_and_depth(path)
+            prefix = "zh/" if lang == "zh" else ""
+            url = path[len(prefix):-len("index.md")]
+            entries += [dict(e, location=prefix + e["location"], lang=lang) for e in search_entries(content, url)]
+            urls.append(prefix + url)
+    return entries, urls
+
+
+def write_vendor(files: dict, shells: dict, site: Path, made: set | None = None) -> None:
+    """Write one vendor's files (generate.Plan) into the built site, pages inside their shell. `made`: folders
+    known to exist (kept by the caller across vendors: a thousand vendors' files share a few folders)."""
     missing = {key for key in (("en", 2), ("zh", 2)) if key not in shells}
     if missing:
         raise ShellError(f"the shell pages {sorted(missing)} were not rendered")
     made = set() if made is None else made
     root = str(site)
-    entries, urls = [], []
     for path, content in files.items():
         if isinstance(content, FastPage):
             lang, depth = lang_and_depth(path)
@@ -217,11 +229,8 @@ def write_vendor(files: dict, shells: dict, site: Path, made: set | None = None)
             url = path[len(prefix):-len("index.md")]
             feed = (content.vendor_feed or "")[len(prefix):-len("feed.xml")]
             _write(f"{root}/{prefix}{url}index.html", shells[(lang, depth)].render(content, url, feed), made)
-            entries += [dict(e, location=prefix + e["location"], lang=lang) for e in search_entries(content, url)]
-            urls.append(prefix + url)
         else:
             _write(f"{root}/{path}", content, made)
-    return entries, urls
 
 
 def _write(path: str, text: str, made: set) -> None:

@@ -24,15 +24,16 @@ class WorkerError(RuntimeError):
 
 class Workers:
     """`make_share(k, n)` builds worker k's share object (called in the worker, after the fork); `call(step,
-    *args)` runs `share.step(*args)` in every worker and returns their results, worker 0 first. `start` and
-    `results` do the same in two halves, so the parent can work while the workers do."""
+    *args)` runs `share.step(*args)` in every worker and returns their results, worker 0 first. `chain`
+    queues steps that each worker runs one after the other without waiting for the parent, and `results`
+    collects the next step's results, so the parent can work while the workers do."""
 
     def __init__(self, n: int, make_share):
         self.n = max(1, n)
         self._local = None
         self._conns: list = []
         self._procs: list = []
-        self._pending: str | None = None
+        self._pending: list[tuple[str, tuple]] = []  # steps started, whose results are not collected yet
         if self.n == 1:
             self._local = make_share(0, 1)
             return
@@ -45,28 +46,37 @@ class Workers:
             self._conns.append(parent)
             self._procs.append(proc)
 
-    def start(self, step: str, *args) -> None:
-        if self._pending is not None:
-            raise WorkerError(f"step {self._pending!r} still running")
-        self._pending = step
+    @property
+    def pending(self) -> str | None:
+        """The step whose results `results()` returns next."""
+        return self._pending[0][0] if self._pending else None
+
+    def chain(self, *steps: tuple[str, tuple]) -> None:
+        """Start (step name, args) steps, run in order by each worker. In a single worker (this process) each
+        step runs when its results are asked for."""
+        if self._pending:
+            raise WorkerError(f"step {self.pending!r} still running")
+        self._pending = list(steps)
         if self._local is not None:
-            self._local_result = _run(self._local, step, args)
             return
         for conn in self._conns:
             try:
-                conn.send((step, args))
+                conn.send(list(steps))
             except OSError as e:
                 self.close()
                 raise WorkerError(f"a build worker process is gone ({e})") from None
 
+    def start(self, step: str, *args) -> None:
+        self.chain((step, args))
+
     def results(self) -> list:
-        step, self._pending = self._pending, None
-        if step is None:
+        if not self._pending:
             raise WorkerError("no step running")
+        step, args = self._pending.pop(0)
         if self._local is not None:
-            ok, value = self._local_result
-            self._local_result = None
+            ok, value = _run(self._local, step, args)
             if not ok:
+                self._pending = []
                 raise WorkerError(f"step {step!r} failed:\n{value}")
             return [value]
         got: dict[int, object] = {}
@@ -91,14 +101,14 @@ class Workers:
         return self.results()
 
     def close(self, wait: bool = True) -> None:
-        """Stop the workers (a running step is abandoned). `wait=False`: don't wait for them to exit (a later
+        """Stop the workers (running steps are abandoned). `wait=False`: don't wait for them to exit (a later
         close() reaps them, as does the interpreter's exit)."""
         for conn in self._conns:
             try:
                 conn.close()
             except OSError:
                 pass
-        self._conns, self._local, self._pending = [], None, None
+        self._conns, self._local, self._pending = [], None, []
         if not wait:
             return
         for proc in self._procs:
@@ -132,8 +142,15 @@ def _serve(make_share, k: int, n: int, conn, parent_ends: list) -> None:
         os._exit(1)
     while True:
         try:
-            step, args = conn.recv()
+            steps = conn.recv()
         except (EOFError, OSError):  # the parent closed the pipe or died
             break
-        conn.send(_run(share, step, args))
+        for step, args in steps:
+            ok, value = _run(share, step, args)
+            try:
+                conn.send((ok, value))
+            except OSError:  # the parent is gone
+                os._exit(0)
+            if not ok:
+                break
     os._exit(0)
