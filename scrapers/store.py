@@ -147,9 +147,18 @@ class Store:
             if tmp.is_file():
                 tmp.unlink()
                 notes.append(f"removed temporary file {tmp.relative_to(self.root)}")
-        for vendor, doc in self.documents():
+        for vendor, doc in self._doc_folders():
             notes.extend(self._recover_doc(vendor, doc))
         return notes
+
+    def _doc_folders(self) -> list[tuple[str, str]]:
+        """Every document folder, including one a run was killed in before its first change-log line or
+        status (documents() leaves those out: they hold nothing to read, but may hold orphan files)."""
+        found = []
+        for vendor_dir in self.root.iterdir():
+            if vendor_dir.is_dir() and SLUG.match(vendor_dir.name):
+                found += [(vendor_dir.name, d.name) for d in vendor_dir.iterdir() if d.is_dir() and SLUG.match(d.name)]
+        return sorted(found)
 
     # --- internals -------------------------------------------------------------------------------
 

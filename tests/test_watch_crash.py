@@ -145,6 +145,23 @@ def test_recovery_of_each_crash_point(tmp_path):
     assert store.recover() == []  # nothing left to repair
 
 
+def test_recovery_of_a_first_version_killed_before_its_change_log_line(tmp_path):
+    """The first check of a document, killed after its raw HTML and text were written: the folder has no
+    change log or status yet, and the next run must still remove the orphans (or the document ends up with
+    two raw files for one version)."""
+    store, _folder, _events = make_doc(tmp_path, "Policy text", n=1)
+    folder = tmp_path / "acme-tools" / "terms"
+    (folder / "raw").mkdir(parents=True)
+    (folder / "versions").mkdir()
+    (folder / "raw" / "20250105T000000Z-aaaaaaaaaaaa.html").write_text("<p>orphan</p>")
+    (folder / "versions" / f"{text_hash('Orphan')}.md").write_text("Orphan")
+    assert ("acme-tools", "terms") not in store.documents()
+    notes = store.recover()
+    assert any("terms: removed unreferenced raw/" in n for n in notes), notes
+    assert not list((folder / "raw").iterdir()) and not list((folder / "versions").iterdir())
+    assert store.recover() == []
+
+
 def test_a_lock_holder_blocks_a_second_writer_but_not_readers(tmp_path):
     make_doc(tmp_path, "Policy text")
     with StoreLock(tmp_path):
