@@ -90,14 +90,20 @@ def vendor_file(rec: dict, events: list[dict], changes: list[dict], rows: list[d
     return summary, f"{API}vendors/{vid}.json", dumps({"api_version": 1, "record": rec, "derived": derived})
 
 
-def index_files(summaries: list[dict], events: list[dict], site_url: str) -> dict[str, str]:
-    """The site-wide API files: vendors.json (from vendor_file's summaries), events.json, schema, OpenAPI."""
+def event_json(event: dict, site_url: str) -> str:
+    """One event as an item of events.json (`dumps` of the whole file is these items joined)."""
     base = site_url.rstrip("/") + "/"
+    item = {k: event.get(k) for k in ("id", "type", "vendor", "date", "date_text", "date_exact", "sort_date", "title",
+                                      "summary", "excerpt")} | {"url": base + event["link"]}
+    return dumps(item)[:-1]
+
+
+def index_files(summaries: list[dict], events_json: list[str], site_url: str) -> dict[str, str]:
+    """The site-wide API files: vendors.json (from vendor_file's summaries), events.json (`events_json`: every
+    event's event_json, newest first), schema, OpenAPI."""
     files: dict[str, str] = {}
     files[f"{API}vendors.json"] = dumps({"api_version": 1, "vendors": summaries})
-    files[f"{API}events.json"] = dumps({"api_version": 1, "events": [
-        {k: e.get(k) for k in ("id", "type", "vendor", "date", "date_text", "date_exact", "sort_date", "title",
-                               "summary", "excerpt")} | {"url": base + e["link"]} for e in events]})
+    files[f"{API}events.json"] = '{"api_version":1,"events":[' + ",".join(events_json) + "]}\n"
     schema = dict(records.schema())
     schema["$id"] = schema_id(site_url)
     files[f"{API}schema/vendor.json"] = dumps(schema)

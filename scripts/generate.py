@@ -167,7 +167,8 @@ class Plan:
 
     def finish(self) -> None:
         try:
-            done = sorted((x for part in self.workers.results() for x in part), key=lambda x: x[0])
+            parts = self.workers.results()
+            done = sorted((x for part in parts for x in part["vendors"]), key=lambda x: x[0])
             problems = [p for _i, found, _meta in done for p in found]
             if problems:
                 raise RecordsInvalid(problems)
@@ -176,15 +177,21 @@ class Plan:
             raise
         metas = sorted((meta for _i, _found, meta in done), key=lambda m: m["vendor"]["id"])
         self.vendors = [m["vendor"] for m in metas]
-        self.change_list = sorted((c for m in metas for c in m["changes"]), key=changes.sort_key, reverse=True)
-        self.all_events = ev.sort_events([e for m in metas for e in m["events"]])
+        # Of the events and changes, only the newest few travel as data (feeds, home and changes pages); the
+        # events for events.json come as JSON text, with their sort keys.
+        change_total = sum(part["changes_total"] for part in parts)
+        change_list = sorted((c for part in parts for c in part["changes"]), key=changes.sort_key,
+                             reverse=True)[:CHANGES_LIST_LIMIT]
+        newest = ev.sort_events([e for part in parts for e in part["events"]])[:feeds.MAX_ITEMS_ALL]
+        events_json = [row[2] for row in sorted((row for part in parts for row in part["events_json"]),
+                                                key=lambda row: (row[0], row[1]), reverse=True)]
         self.files: dict[str, str] = {}
         for lang in LANGS:
-            tree = _language_tree(self.vendors, self.change_list, self.all_events, [m["compare"][lang] for m in metas],
+            tree = _language_tree(self.vendors, change_list, change_total, newest, [m["compare"][lang] for m in metas],
                                   [i for m in metas for i in m["incidents"]], self.config, lang)
             prefix = "" if lang == "en" else f"{lang}/"
             self.files.update({prefix + path: content for path, content in tree.items()})
-        self.files.update(api.index_files([m["summary"] for m in metas], self.all_events, self.config["site_url"]))
+        self.files.update(api.index_files([m["summary"] for m in metas], events_json, self.config["site_url"]))
 
     def vendor_entries(self) -> list[tuple[list, list]]:
         """Once the workers have made the vendors' files: per vendor, in the records' files' order, (search
@@ -233,10 +240,11 @@ class _Share:
         self.observed: dict[int, tuple] = {}  # index -> (record, its changes, quote statuses, rows, events)
         self.pages: dict[int, dict[str, str]] = {}
 
-    def summaries(self) -> list[tuple]:
-        """(index, problems, what the site-wide files need) per record. The records stay here: the main
-        process gets only what it needs of them (`vendor`), which is much less to send and to hold."""
-        out = []
+    def summaries(self) -> dict:
+        """What the site-wide files need: per record (index, problems, what they need of it), and of all this
+        share's events and changes the newest few, with every event as events.json text. The records stay
+        here: the main process gets much less to receive and to hold."""
+        out, all_changes, all_events = [], [], []
         for i in self.indexes:
             item = self.plan._items[i]
             if isinstance(item, dict):
@@ -247,10 +255,19 @@ class _Share:
             if problems or rec is None:
                 out.append((i, problems, None))
                 continue
-            out.append((i, [], self._meta(i, rec)))
-        return out
+            meta, vendor_changes, events = self._meta(i, rec)
+            out.append((i, [], meta))
+            all_changes += vendor_changes
+            all_events += events
+        site_url = self.plan.config["site_url"]
+        return {"vendors": out, "changes_total": len(all_changes),
+                "changes": [{**c, "change": {k: v for k, v in c["change"].items() if k != "diff"}}  # (no diffs)
+                            for c in sorted(all_changes, key=changes.sort_key, reverse=True)[:CHANGES_LIST_LIMIT]],
+                "events": ev.sort_events(all_events)[:feeds.MAX_ITEMS_ALL],
+                "events_json": [(e["sort_date"], e["id"], api.event_json(e, site_url)) for e in all_events]}
 
-    def _meta(self, i: int, rec: dict) -> dict:
+    def _meta(self, i: int, rec: dict) -> tuple[dict, list, list]:
+        """(what the site-wide files need of one vendor, its changes, its events)"""
         plan = self.plan
         vendor_changes = changes.collect_vendor(rec, self.store)
         qinfo = quotes.statuses(rec, self.store)
@@ -258,17 +275,16 @@ class _Share:
         events = ev.sort_events(ev.policy_events(vendor_changes) + ev.record_events(rec, plan.git_dir, plan.added)
                                 + ev.quote_events(rec, qinfo))
         self.observed[i] = (rec, vendor_changes, qinfo, rows, events)
-        slim = [{**c, "change": {k: v for k, v in c["change"].items() if k != "diff"}} for c in vendor_changes]
         vendor = {"id": rec["id"], "name": rec["name"], "zh_names": rec.get("names", {}).get("zh", []),
                   "claims": len(rec.get("claims", [])), "docs": len(rec.get("policies", [])),
                   "sources": len(rec.get("sources", []))}
-        return {"vendor": vendor, "events": events, "changes": slim,
+        return {"vendor": vendor,
                 "compare": {lang: bodies.compare_row_html(_compare_row(rec, {"docs": rows[lang]}, lang), lang)
                             for lang in LANGS},
                 "incidents": [(bodies.incident_sort_key(rec, inc), {lang: bodies.incident_item_html(rec, inc, lang)
                                                                     for lang in LANGS})
                               for inc in rec.get("incidents", [])],
-                "summary": api.vendor_summary(rec, rows["en"], plan.config["site_url"])}
+                "summary": api.vendor_summary(rec, rows["en"], plan.config["site_url"])}, vendor_changes, events
 
     def make_pages(self) -> dict[int, tuple[list, list]]:
         """Make the vendors' files and keep them; returns their search entries and URLs (shell.page_entries)."""
@@ -310,25 +326,26 @@ class _Share:
         self.pages.clear()
 
 
-def _language_tree(vendors, change_list, all_events, compare_rows, incident_items, config, lang) -> dict[str, str]:
-    """The site-wide files of one language. `vendors`: Plan.vendors; `compare_rows`: the comparison table's
-    rows in `lang` (HTML, in the same order); `incident_items`: (sort key, {lang: list entry HTML}) of every
-    incident."""
+def _language_tree(vendors, change_list, change_total, newest, compare_rows, incident_items, config,
+                   lang) -> dict[str, str]:
+    """The site-wide files of one language. `vendors`: Plan.vendors; `change_list`: the newest changes (of
+    `change_total`); `newest`: the newest events; `compare_rows`: the comparison table's rows in `lang` (HTML,
+    in the vendors' order); `incident_items`: (sort key, {lang: list entry HTML}) of every incident."""
     out: dict[str, str] = {}
     incidents = sorted(incident_items, key=lambda x: x[0], reverse=True)  # (sort key, {lang: html}), stable
     r = pages.Renderer(lang, 1, config)
     out["vendors/index.md"] = pages.list_page("vendors", bodies.vendors_index_body(compare_rows, lang), r)
     out["incidents/index.md"] = pages.list_page("incidents", bodies.incidents_body([i[lang] for _, i in incidents], lang), r)
-    out["changes/index.md"] = pages.index_page("changes.html.j2", "policy_changes", r, total=len(change_list),
+    out["changes/index.md"] = pages.index_page("changes.html.j2", "policy_changes", r, total=change_total,
                                                limit=CHANGES_LIST_LIMIT, items=[
         pages._Defaults({**c, "label": changes.doc_label(c["policy"], lang)}) for c in change_list[:CHANGES_LIST_LIMIT]])
     out["rubric/index.md"] = pages.Renderer(lang, 1, config).render("rubric.md.j2", m=pages._Defaults(rubric.methodology()))
     counts = {"vendors": len(vendors), "incidents": len(incidents),
               "claims": sum(v["claims"] for v in vendors), "docs": sum(v["docs"] for v in vendors),
               "sources": sum(v["sources"] for v in vendors)}
-    home_events = [{"date_text": e["date_text"][lang], "link": e["link"], "title": e["title"][lang]} for e in all_events[:10]]
+    home_events = [{"date_text": e["date_text"][lang], "link": e["link"], "title": e["title"][lang]} for e in newest[:10]]
     out["index.md"] = pages.Renderer(lang, 0, config).render("home.md.j2", counts=counts, events=home_events)
-    out["feed.xml"] = _global_feed(all_events, config["site_url"], lang)
+    out["feed.xml"] = _global_feed(newest, config["site_url"], lang)
     if lang != "en":
         out["sitemap.xml"] = EMPTY_SITEMAP  # the root's feed sits beside the real sitemap
         out.update(_translations(lang))
