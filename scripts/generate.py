@@ -158,7 +158,10 @@ class Plan:
         self._items = items
         self.vendors: list[dict] = []
         self._entries: list | None = None
-        self.workers = Workers(n if len(items) >= PARALLEL_FROM else 1, self._share)
+        n = n if len(items) >= PARALLEL_FROM else 1
+        if n > 1:
+            _warm_caches()
+        self.workers = Workers(n, self._share)
         # each worker goes straight on to make its vendors' pages: if a record is invalid, that work is lost
         self.workers.chain(("summaries", ()), ("make_pages", ()))
 
@@ -228,6 +231,15 @@ class Plan:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _warm_caches() -> None:
+    """Load what every worker needs (the schema compiled for validation, the SP-API and rubric references)
+    before the workers are forked, so that each one doesn't do it again."""
+    records._fast_check()
+    records.known_reports()
+    rubric.questions()
+    rubric.answer_labels()
 
 
 class _Share:

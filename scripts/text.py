@@ -75,10 +75,13 @@ def md(value) -> Markup:
     return Markup(_MD_SPECIAL.sub(lambda m: f"&#{ord(m.group(1))};", text))
 
 
+_HTTP = re.compile(r"^https?://", re.I)
+
+
 def safe_url(url) -> str:
     """Only http(s) URLs are ever linked (validation refuses others; this is the last line of defence)."""
     url = str(url or "")
-    if not re.match(r"^https?://", url, re.I):
+    if not _HTTP.match(url):
         return "#"
     if url.isascii():  # in ASCII, the C and Z categories are the controls and the space
         return "#" if _ASCII_CZ.search(url) else url
