@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts import generate, records, shell  # noqa: E402
 from scripts.pages import FastPage  # noqa: E402
+from scripts.workers import WorkerError  # noqa: E402
 
 log = logging.getLogger("mkdocs.erpwatch")
 
@@ -77,6 +78,9 @@ def on_pre_build(config, **kwargs):
         for line in e.problems:
             print(line, file=sys.stderr)
         raise Abort(f"{len(e.problems)} problem(s) in the vendor records: the site was not built") from None
+    except WorkerError as e:
+        plan.close()
+        raise Abort(f"ERP Watch: {e}") from None
     except BaseException:
         plan.close()
         raise
@@ -153,6 +157,8 @@ def on_post_build(config, **kwargs):
         docs = _search_docs(entries)
         if _PLAN.vendors:
             _PLAN.written()
+    except WorkerError as e:
+        raise Abort(f"ERP Watch: {e}") from None
     finally:
         _PLAN.close(wait=False)  # the workers exit (and free their memory) while this process goes on
     for lang, _depth in SHELLS:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import traceback
 from multiprocessing.connection import wait
 
@@ -133,6 +134,9 @@ def _run(share, step: str, args: tuple) -> tuple[bool, object]:
 
 
 def _serve(make_share, k: int, n: int, conn, parent_ends: list) -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the build and closes the pipes, which ends
+    # the workers quietly.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for end in parent_ends:  # the parent's ends of the pipes, inherited by the fork: closed so that every
         end.close()          # worker sees EOF when the parent closes its pipe or dies
     try:

@@ -1,0 +1,70 @@
+"""scripts/workers.py: worker processes that keep their share of a job between steps."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from scripts.workers import WorkerError, Workers
+
+
+class Share:
+    def __init__(self, k: int, n: int):
+        self.k, self.n, self.items = k, n, []
+
+    def add(self, *values):
+        self.items += [v for i, v in enumerate(values) if i % self.n == self.k]
+        return os.getpid()
+
+    def total(self):
+        return sum(self.items)
+
+    def fail(self):
+        raise ValueError(f"share {self.k} can't")
+
+    def die(self):
+        os._exit(3)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_each_worker_keeps_its_share_between_steps(n):
+    with Workers(n, Share) as w:
+        pids = w.call("add", *range(10))
+        assert w.call("total") == [sum(v for v in range(10) if v % n == k) for k in range(n)]
+        assert len(set(pids)) == n and (n > 1) == (os.getpid() not in pids)
+
+
+def test_chained_steps_run_without_waiting_for_the_parent():
+    with Workers(2, Share) as w:
+        w.chain(("add", (1, 2, 3, 4)), ("total", ()))
+        assert w.pending == "add"
+        w.results()
+        assert w.pending == "total"
+        assert w.results() == [4, 6]
+        assert w.pending is None
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_a_failing_step_is_reported_with_its_traceback(n):
+    w = Workers(n, Share)
+    with pytest.raises(WorkerError, match=r"(?s)step 'fail' failed.*ValueError: share 0 can't"):
+        w.call("fail")
+    w.close()
+
+
+def test_a_worker_that_dies_is_reported_not_waited_for():
+    w = Workers(2, Share)
+    procs = list(w._procs)
+    with pytest.raises(WorkerError, match="died during step 'die'"):
+        w.call("die")
+    w.close()
+    assert procs and all(not p.is_alive() for p in procs)
+
+
+def test_closing_ends_the_workers():
+    w = Workers(2, Share)
+    procs = list(w._procs)
+    w.call("add", 1)
+    w.close()
+    assert all(p.exitcode == 0 for p in procs)
