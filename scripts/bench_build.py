@@ -111,6 +111,10 @@ def run_build(label: str, n: int, config: Path, env_extra: dict, logs: Path, tim
     stamps = config.parent / "stamps.jsonl"
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "ERPWATCH_BENCH_STAMPS": str(stamps), **env_extra}
     say(f"build: {label} ...")
+    # Start each build with the disk quiet: the data just generated (or the previous build's site) would
+    # otherwise still be written back while this build runs, on whichever build comes next.
+    if hasattr(os, "sync"):
+        os.sync()
     peak = config.parent / "peak.txt"
     m = run_measured(python_cmd(sys.executable, peak, "-m", "mkdocs", "build", "--strict", "-f", str(config)),
                      env=env, cwd=ROOT, timeout=timeout, log=logs / re.sub(r"[^a-z0-9]+", "-", label.lower()),
