@@ -1,7 +1,8 @@
 """Render the generated site pages for one language.
 
-Index pages are Markdown with escaped HTML blocks. Vendor pages and document history pages, the pages
-that grow with the number of vendors, are finished HTML bodies (FastPage): the site build puts them into
+Index pages are Markdown with escaped HTML blocks. Vendor pages, document history pages and the lists of
+vendors, incidents and changes, the pages that grow with the number of vendors, are finished HTML bodies
+(FastPage; most of them built as strings by scripts/bodies.py): the site build puts them into
 the theme's page frame without running Markdown or the theme per page (scripts/mkdocs_hooks.py), and their
 Markdown form (front matter + the same HTML) stays buildable by any mkdocs.yml builder.
 """
@@ -35,7 +36,7 @@ def _env() -> jinja2.Environment:
     return env
 
 
-# Headings made by the _macros.html.j2 `h` macro (escaped text, then the permalink): the table of contents.
+# Headings made by bodies.heading (escaped text, then the permalink): the table of contents.
 _HEADING = re.compile(r'<h([1-3]) id="([^"]+)">([^<]*)(?:<a class="headerlink"|</h1>)')
 _TAG = re.compile(r"<[^>]*>")
 
@@ -133,7 +134,7 @@ def list_page(title_key: str, body: str, renderer: Renderer) -> FastPage:
 
 
 def index_page(template: str, title_key: str, renderer: Renderer, **context) -> FastPage:
-    """A page of the navigation that lists every vendor, incident or change (grows with the site)."""
+    """A page of the navigation that lists items of the whole site (the newest changes), from a template."""
     return FastPage(renderer.T(title_key), renderer.render(template, **context), renderer.lang, search="title",
                     nav=True)
 
