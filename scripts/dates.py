@@ -149,6 +149,11 @@ def render(d: PartialDate | str, lang: str = "en") -> str:
     """Human-readable date that says plainly what the source did not give."""
     if isinstance(d, str):
         d = parse(d)
+    return _render(d, lang)
+
+
+@functools.lru_cache(maxsize=65536)  # PartialDate is immutable: a build renders the same dates many times
+def _render(d: PartialDate, lang: str) -> str:
     zh = lang == "zh"
     if d.year is not None:
         year_en, year_zh = str(d.year), f"{d.year}年"

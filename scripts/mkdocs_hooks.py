@@ -175,6 +175,8 @@ def segment_chinese(text: str) -> str:
     """What the search plugin's SearchIndex._segment_chinese does (each run of Han characters cut into words
     by jieba, words separated by zero-width spaces), with each distinct run cut once: the same labels recur
     on every Chinese page."""
+    if not text or max(text) < "\u2e80":  # no Han character (the Han script starts at U+2E80): no regex
+        return text.strip("\u200b")
     import backrefs.bre
     global _HAN
     if _HAN is None:
