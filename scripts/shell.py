@@ -139,6 +139,7 @@ class Shell:
 
 _TAGS = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
+_TAGS_AND_SPACE = re.compile(r"(?:<[^>]*>|\s)+")  # one pass: each tag a space, white space collapsed
 _HEADING_AT = re.compile(r'<h([1-3])(?: id="([^"]*)")?>')
 
 
@@ -192,10 +193,10 @@ def _section_text(chunk: str) -> str:
     if len(chunk) > 8 * SEARCH_TEXT_LIMIT:
         end = chunk.rfind(">", 0, 8 * SEARCH_TEXT_LIMIT) + 1
         if end:
-            text = _SPACE.sub(" ", _TAGS.sub(" ", chunk[:end])).strip()
+            text = _TAGS_AND_SPACE.sub(" ", chunk[:end]).strip()
             if len(text) > SEARCH_TEXT_LIMIT + 1:
                 return text
-    return _SPACE.sub(" ", _TAGS.sub(" ", chunk)).strip()
+    return _TAGS_AND_SPACE.sub(" ", chunk).strip()
 
 
 # --- writing a vendor's files (generate.Plan), under the mkdocs hook -------------------------------------
