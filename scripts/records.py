@@ -82,8 +82,19 @@ def _escape_class_dollars(pattern: str) -> str:
     return "".join(out)
 
 
+def _disjoint_types(branches) -> bool:
+    """oneOf branches that each allow one JSON type, all different: no value can match two of them, so
+    anyOf means the same, and the compiled check stops at the first branch that matches."""
+    types = [b.get("type") if isinstance(b, dict) else None for b in branches]
+    if not all(isinstance(t, str) for t in types):
+        return False
+    kinds = ["number" if t == "integer" else t for t in types]  # an integer is also a number
+    return len(set(kinds)) == len(kinds)
+
+
 def _fast_schema(node):
     if isinstance(node, dict):
+        node = {("anyOf" if k == "oneOf" and _disjoint_types(v) else k): v for k, v in node.items()}
         return {k: (_escape_class_dollars(v) if k == "pattern" and isinstance(v, str) else _fast_schema(v))
                 for k, v in node.items() if k != "$schema"}
     if isinstance(node, list):

@@ -424,3 +424,10 @@ def test_build_loader_gives_the_same_records_and_problems(tmp_path):
         assert (fast.record, fast.problems) == (slow.record, slow.problems), raw[:200]
         fast_valid += fast.record is not None
     assert fast_valid >= 10
+
+
+def test_one_of_becomes_any_of_only_for_branches_of_different_types():
+    assert records._disjoint_types([{"type": "string"}, {"type": "object"}])
+    assert not records._disjoint_types([{"type": "object"}, {"type": "object"}])
+    assert not records._disjoint_types([{"type": "integer"}, {"type": "number"}])
+    assert not records._disjoint_types([{"$ref": "#/x"}, {"type": "string"}])
