@@ -10,6 +10,7 @@ theme's page frame itself instead of running Markdown and the theme once per pag
 from __future__ import annotations
 
 import functools
+import gc
 import gzip
 import json
 import logging
@@ -62,6 +63,10 @@ def on_pre_build(config, **kwargs):
     plan = generate.start()  # the workers validate the records and make each vendor's files...
     try:
         _init_segmenter()  # ...while this process loads the segmenter's dictionary
+        # What is loaded so far (mkdocs, the theme, the segmenter's 350,000-word dictionary) lives as long as
+        # the build: keep the cyclic garbage collector from walking it again and again while this process
+        # takes in the workers' results (about 0.8 s of a 1,000-vendor build). Undone when the build ends.
+        gc.freeze()
         plan.finish()
         _teach_segmenter(plan.vendors)
         # ERPWATCH_FAST_PAGES=0: every page through Markdown and the theme, as any builder would (slow; for
@@ -89,6 +94,7 @@ def on_pre_build(config, **kwargs):
 
 
 def on_build_error(error, **kwargs):
+    gc.unfreeze()
     global _PLAN
     if _PLAN is not None:
         _PLAN.close()
@@ -133,6 +139,7 @@ def on_post_page(output, page, config, **kwargs):
 
 def on_post_build(config, **kwargs):
     if _PLAN is None:
+        gc.unfreeze()
         return
     import time
     started = time.perf_counter()
@@ -161,6 +168,7 @@ def on_post_build(config, **kwargs):
         raise Abort(f"ERP Watch: {e}") from None
     finally:
         _PLAN.close(wait=False)  # the workers exit (and free their memory) while this process goes on
+        gc.unfreeze()
     for lang, _depth in SHELLS:
         shutil.rmtree(site / ("zh" if lang == "zh" else "") / shell.SHELL, ignore_errors=True)
     written = time.perf_counter()
