@@ -17,26 +17,18 @@ import functools
 import html
 
 from scripts import changes, dates, derive, i18n, privilege, quotes, rubric
-from scripts.text import LANGS, detect_lang, esc, pick, safe_url
+from scripts.text import LANGS, detect_lang, esc, pick, replace_chars, safe_url
 
 TOPICS = ["collection", "purpose", "retention", "deletion", "sharing", "resale", "aggregate-use", "location",
           "security", "change-notice"]
 
 
+_AUTOESCAPE = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;"), ("'", "&#39;"))
+
+
 def _a(value) -> str:
     """Escape a value for HTML text or a quoted attribute (markupsafe's entities, as autoescape writes them)."""
-    s = value if type(value) is str else str(value)
-    if "&" in s:
-        s = s.replace("&", "&amp;")
-    if "<" in s:
-        s = s.replace("<", "&lt;")
-    if ">" in s:
-        s = s.replace(">", "&gt;")
-    if '"' in s:
-        s = s.replace('"', "&#34;")
-    if "'" in s:
-        s = s.replace("'", "&#39;")
-    return s
+    return replace_chars(value if type(value) is str else str(value), _AUTOESCAPE)
 
 
 def _href(url) -> str:
@@ -220,6 +212,16 @@ def vendor_body(view: VendorView, lang: str, base: str, root: str, docs: list[di
     w = out.append
     rid = _a(r["id"])
 
+    def section(hid: str, key: str, empty_key: str, build) -> None:
+        """An h2 section: its heading, then what `build` writes, or a line saying there is none."""
+        w(heading(2, hid, i18n.t(key, lang), lang))
+        w("\n\n")
+        start = len(out)
+        build()
+        if len(out) == start:
+            w(f'<p>{T(empty_key)}</p>\n')
+        w("\n\n")
+
     # Head
     w(f'\n<h1 id="title">{_a(r["name"])}</h1>\n\n<div class="erp-vendor-head">')
     names = r.get("names", {})
@@ -261,9 +263,9 @@ def vendor_body(view: VendorView, lang: str, base: str, root: str, docs: list[di
     w("\n</tbody></table></div>\n\n")
 
     # Watched documents
-    w(heading(2, "watched-documents", i18n.t("watched_documents", lang), lang))
-    w("\n\n")
-    if r.get("policies"):
+    def _watched_documents() -> None:
+        if not r.get("policies"):
+            return
         w(f'<div class="erp-table-wrap"><table class="erp-docs">\n<thead><tr><th>{T("document")}</th><th>{T("type")}</th>'
           f'<th>{T("language")}</th><th>{T("last_checked")}</th><th>{T("status")}</th><th>{T("last_policy_change")}</th>'
           f'</tr></thead>\n<tbody>')
@@ -289,14 +291,12 @@ def vendor_body(view: VendorView, lang: str, base: str, root: str, docs: list[di
                 w(f'<li>{_a(p["first_recorded"])}: {T("first_recorded")}</li>')
             w("\n</ul></details>")
         w("\n")
-    else:
-        w(f'<p>{T("none")}</p>\n')
-    w("\n\n")
+    section("watched-documents", "watched_documents", "none", _watched_documents)
 
     # Claims
-    w(heading(2, "claims", i18n.t("claims", lang), lang))
-    w("\n\n")
-    if view.claims_by_topic:
+    def _claims() -> None:
+        if not view.claims_by_topic:
+            return
         w('<div class="erp-claims">')
         for topic, claims in view.claims_by_topic:
             w(f'\n<h3 id="claims-{_a(topic)}">{T("topic_" + topic)}</h3>')
@@ -317,14 +317,12 @@ def vendor_body(view: VendorView, lang: str, base: str, root: str, docs: list[di
                     w(f' {L.cites(ended.get("sources"))}</p>')
                 w(f'\n{L.quotes(c.get("sources"))}{L.checks("claim", c["id"])}\n</div>')
         w("\n</div>\n")
-    else:
-        w(f'<p>{T("no_claims")}</p>\n')
-    w("\n\n")
+    section("claims", "claims", "no_claims", _claims)
 
     # Default settings
-    w(heading(2, "toggles", i18n.t("toggles", lang), lang))
-    w("\n\n")
-    if view.toggles:
+    def _toggles() -> None:
+        if not view.toggles:
+            return
         w('<div class="erp-toggles">')
         for tg, state in view.toggles:
             w(f'\n<h3 id="toggle-{_a(tg["id"])}">{txt(tg["name"])}</h3>')
@@ -348,14 +346,12 @@ def vendor_body(view: VendorView, lang: str, base: str, root: str, docs: list[di
                 w(f'\n{L.quotes(e.get("sources"))}{L.checks("toggle", str(tg["id"]) + "/" + str(k))}</li>')
             w("\n</ol>")
         w("\n</div>\n")
-    else:
-        w(f'<p>{T("no_toggles")}</p>\n')
-    w("\n\n")
+    section("toggles", "toggles", "no_toggles", _toggles)
 
     # Data access
-    w(heading(2, "data-access", i18n.t("data_access", lang), lang))
-    w("\n\n")
-    if view.access:
+    def _data_access() -> None:
+        if not view.access:
+            return
         w(f'<div class="erp-access"><p>{T("access_intro")}</p>\n<ul>')
         for a, item in view.access:
             if a.get("role"):
@@ -376,9 +372,7 @@ def vendor_body(view: VendorView, lang: str, base: str, root: str, docs: list[di
                 w(f'<p>{txt(a["note"])}</p>')
             w(f'\n{L.quotes(a["sources"])}</li>')
         w("\n</ul></div>\n")
-    else:
-        w(f'<p>{T("no_access")}</p>\n')
-    w("\n\n")
+    section("data-access", "data_access", "no_access", _data_access)
 
     # Least privilege
     lp = view.lp
@@ -408,9 +402,9 @@ def vendor_body(view: VendorView, lang: str, base: str, root: str, docs: list[di
     w("\n\n")
 
     # Incidents
-    w(heading(2, "incidents", i18n.t("incidents", lang), lang))
-    w("\n\n")
-    if view.incidents:
+    def _incidents() -> None:
+        if not view.incidents:
+            return
         for inc, when, at_date in view.incidents:
             iid = _a(inc["id"])
             w("\n")
@@ -461,9 +455,7 @@ def vendor_body(view: VendorView, lang: str, base: str, root: str, docs: list[di
                 w("\n</ul>")
             w("\n</div>\n")
         w("\n")
-    else:
-        w(f'<p>{T("no_incidents")}</p>\n')
-    w("\n\n")
+    section("incidents", "incidents", "no_incidents", _incidents)
 
     # Sources
     w(heading(2, "sources", i18n.t("sources", lang), lang))

@@ -11,6 +11,8 @@ import functools
 import re
 from email.utils import format_datetime
 
+from scripts.text import replace_chars
+
 MAX_ITEMS_ALL = 100
 MAX_ITEMS_VENDOR = 50
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -39,24 +41,18 @@ def item_text(event: dict, lang: str = "en") -> str:
     return " ".join(p for p in parts if p)
 
 
+_XML_TEXT = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_XML_ATTR = _XML_TEXT + (('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;"))
+
+
 def _text(value: str) -> str:
     """Escape element text as ElementTree does."""
-    if "&" in value:
-        value = value.replace("&", "&amp;")
-    if "<" in value:
-        value = value.replace("<", "&lt;")
-    if ">" in value:
-        value = value.replace(">", "&gt;")
-    return value
+    return replace_chars(value, _XML_TEXT)
 
 
 def _attr(value: str) -> str:
     """Escape an attribute value as ElementTree does."""
-    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("\r", "&#13;"),
-                        ("\n", "&#10;"), ("\t", "&#09;")):
-        if raw in value:
-            value = value.replace(raw, entity)
-    return value
+    return replace_chars(value, _XML_ATTR)
 
 
 def _el(indent: str, tag: str, text: str, attrs: str = "") -> str:

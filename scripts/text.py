@@ -63,6 +63,15 @@ def plain(value, lang: str = "en") -> str:
     return str(got) if got is not None else ""
 
 
+def replace_chars(text: str, pairs: tuple) -> str:
+    """`text` with each (character, replacement) of `pairs` replaced in order; skips absent characters (most
+    text has none of them), which is faster than html.escape's unconditional replaces."""
+    for raw, entity in pairs:
+        if raw in text:
+            text = text.replace(raw, entity)
+    return text
+
+
 def esc(value) -> Markup:
     return Markup(html.escape(str(value), quote=True))
 
