@@ -6,9 +6,9 @@ largest single cost of the site build. What does not depend on the language (rub
 privilege, quote checks, incidents' policy versions) is prepared once per vendor (`VendorView`) and used by
 both languages' pages.
 
-Every value from a record or the watcher is escaped where it is written: `_a` for values (the same
-entities as the templates' autoescape), `text.esc` inside `_txt`, and `_href` for links, which only ever
-links http(s) URLs. Strings from i18n are escaped as well (`_Lang.T`).
+Every value from a record or the watcher is escaped where it is written: `_a` for values (markupsafe's
+entities, as Jinja's autoescape wrote them), `html.escape` inside `text_html`, and `_href` for links, which
+only ever links http(s) URLs. Strings from i18n are escaped as well (`_Lang.T`).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _href(url) -> str:
     return _a(safe_url(url))
 
 
-def _txt(value, lang: str) -> str:
+def text_html(value, lang: str) -> str:
     """A record text in the reader's language, escaped; text in the other language is marked as such (what
     text.pick chooses, without making a Localized string per call)."""
     if value is None:
@@ -163,7 +163,7 @@ class _Lang:
         return got
 
     def txt(self, value) -> str:
-        return _txt(value, self.lang)
+        return text_html(value, self.lang)
 
     def d(self, value) -> str:
         return date_html(value, self.lang)
@@ -566,10 +566,10 @@ def incident_item_html(record: dict, inc: dict, lang: str) -> str:
         dated += f' · {_t("occurred", lang)}: {date_html(inc["occurred"], lang)}'
     if inc.get("reported"):
         dated += f' · {_t("reported", lang)}: {date_html(inc["reported"], lang)}'
-    return (f'\n<li><p><a href="../vendors/{vid}/#incident-{_a(inc["id"])}"><strong>{_txt(inc.get("title"), lang)}</strong>'
+    return (f'\n<li><p><a href="../vendors/{vid}/#incident-{_a(inc["id"])}"><strong>{text_html(inc.get("title"), lang)}</strong>'
             f'</a> — <a href="../vendors/{vid}/">{_a(record["name"])}</a></p>\n<p><span class="erp-chip '
             f'erp-status-{_a(inc.get("status"))}">{_t("status_" + str(inc.get("status")), lang)}</span>{dated}</p>\n'
-            f'<p>{_txt(inc.get("summary"), lang)}</p></li>')
+            f'<p>{text_html(inc.get("summary"), lang)}</p></li>')
 
 
 def incidents_body(items_html: list[str], lang: str) -> str:

@@ -18,8 +18,8 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from scripts import bodies, changes, dates, derive, i18n
-from scripts.text import esc, md, pick, safe_url
+from scripts import bodies, changes, i18n
+from scripts.text import md, safe_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -92,20 +92,10 @@ class Renderer:
         return i18n.t(key, self.lang)
 
     def txt(self, value) -> Markup:
-        got = pick(value, self.lang)
-        if got is None:
-            return Markup("")
-        body = esc(got)
-        if got.fallback:
-            note = esc(i18n.t("in_other_language", self.lang)) if got.lang != self.lang else ""
-            return Markup(f'<span lang="{got.lang}">{body}</span>') + (Markup(f' <small class="erp-lang">{note}</small>') if note else "")
-        return body
+        return Markup(bodies.text_html(value, self.lang))
 
     def d(self, value) -> Markup:
-        parsed = derive.parse_date(value)
-        if parsed is None:
-            return esc(value or "")
-        return Markup(f'<time class="erp-date" data-edtf="{esc(value)}">{esc(dates.render(parsed, self.lang))}</time>')
+        return Markup(bodies.date_html(value, self.lang))
 
     def render(self, template: str, **context) -> str:
         tpl = _env().get_template(template)

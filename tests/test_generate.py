@@ -294,7 +294,7 @@ def test_last_words_of_a_diff_run_match_a_full_split():
 
 
 def test_page_text_picks_the_language_as_text_pick_does():
-    """bodies._txt inlines text.pick for speed: same choice of language, same escaping, same marking."""
+    """bodies.text_html inlines text.pick for speed: same choice of language, same escaping, same marking."""
     import html
     import random
 
@@ -321,4 +321,4 @@ def test_page_text_picks_the_language_as_text_pick_does():
         if got is not None and got.fallback:
             want = (f'<span lang="{got.lang}">{want}</span> <small class="erp-lang">'
                     f'{html.escape(i18n.t("in_other_language", lang))}</small>')
-        assert bodies._txt(v, lang) == want, (v, lang)
+        assert bodies.text_html(v, lang) == want, (v, lang)
