@@ -154,11 +154,10 @@ class Plan:
         added = ev.git_added_dates(vendors_dir) if vendors_dir is not None else None
         self.git_dir = vendors_dir if added is not None else None  # not a git checkout: no dates to look up
         self.added = added
-        n = records.build_workers() if workers is None else workers
         self._items = items
         self.vendors: list[dict] = []
         self._entries: list | None = None
-        n = n if len(items) >= PARALLEL_FROM else 1
+        n = 1 if len(items) < PARALLEL_FROM else records.build_workers() if workers is None else workers
         if n > 1:
             _warm_caches()
         self.workers = Workers(n, self._share)
