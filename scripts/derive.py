@@ -85,6 +85,10 @@ class CachedStore:
         self._store = store
         self._cache: dict[tuple, object] = {}
 
+    def clear(self) -> None:
+        """Forget what was read (a build's worker is done with one vendor's files)."""
+        self._cache.clear()
+
     def _get(self, name: str, *args):
         key = (name, *args)
         if key not in self._cache:

@@ -124,11 +124,11 @@ class Plan:
     The per-vendor work runs in worker processes (scripts/workers.py; one per CPU, from PARALLEL_FROM
     records on), each owning a fixed share of the vendors for the whole build:
 
-    1. `summaries`: validate the record (when the plan starts from the files), read its change logs once
-       and send back what the site-wide files need (events, changes, comparison-table rows, API summary);
-    2. `make_pages` (straight after, without waiting for this process): make the vendor's files and keep
-       them, while this process makes the site-wide files and mkdocs renders the theme's pages; only search
-       entries and URLs come back (`vendor_entries`);
+    1. `summaries`: one vendor at a time, validate the record (when the plan starts from the files), read
+       its change logs once, make its files and keep them; send back what the site-wide files need (events,
+       changes, comparison-table rows, API summary);
+    2. `entries` (straight after, without waiting for this process): the search entries and URLs of the
+       pages (`vendor_entries`), while this process makes the site-wide files and mkdocs renders the theme;
     3. `start_writing` (under the mkdocs hook): write the kept files into the built site, pages inside the
        theme's shell pages. `all_files` collects them instead.
 
@@ -162,7 +162,7 @@ class Plan:
             _warm_caches()
         self.workers = Workers(n, self._share)
         # each worker goes straight on to make its vendors' pages: if a record is invalid, that work is lost
-        self.workers.chain(("summaries", ()), ("make_pages", ()))
+        self.workers.chain(("summaries", ()), ("entries", ()))
 
     def _share(self, k: int, n: int) -> _Share:
         return _Share(self, list(range(k, len(self._items), n)))
@@ -199,7 +199,7 @@ class Plan:
         """Once the workers have made the vendors' files: per vendor, in the records' files' order, (search
         entries with their language, page URLs relative to the site root)."""
         if self._entries is None:
-            got = {i: r for part in self.workers.results() for i, r in part.items()}  # the make_pages step
+            got = {i: r for part in self.workers.results() for i, r in part.items()}  # the entries step
             self._entries = [got[i] for i in sorted(got)]
         return self._entries
 
@@ -248,13 +248,15 @@ class _Share:
         self.plan = plan
         self.indexes = indexes
         self.store = CachedStore(plan.store) if plan.store is not None else None
-        self.observed: dict[int, tuple] = {}  # index -> (record, its changes, quote statuses, rows, events)
         self.pages: dict[int, dict[str, str]] = {}
 
     def summaries(self) -> dict:
-        """What the site-wide files need: per record (index, problems, what they need of it), and of all this
-        share's events and changes the newest few, with every event as events.json text. The records stay
-        here: the main process gets much less to receive and to hold."""
+        """Check each record and make its vendor's files (kept until `write`), one vendor at a time: its change
+        logs, diffs included, are read once and let go as soon as its pages are made (holding a whole share's
+        made the garbage collector's work, and memory, grow with it). Returns what the site-wide files need:
+        per record (index, problems, what they need of it), and of all this share's events and changes the
+        newest few, with every event as events.json text. The records stay here: the main process gets much
+        less to receive and to hold."""
         out, all_changes, all_events = [], [], []
         for i in self.indexes:
             item = self.plan._items[i]
@@ -266,26 +268,29 @@ class _Share:
             if problems or rec is None:
                 out.append((i, problems, None))
                 continue
-            meta, vendor_changes, events = self._meta(i, rec)
+            meta, vendor_changes, events, qinfo, rows = self._meta(rec)
             out.append((i, [], meta))
-            all_changes += vendor_changes
+            all_changes += [{**c, "change": {k: v for k, v in c["change"].items() if k != "diff"}}  # no diffs
+                            for c in vendor_changes]
             all_events += events
+            self.pages[i] = self._vendor_files(rec, vendor_changes, qinfo, rows, events)
+            if self.store is not None:
+                self.store.clear()
         site_url = self.plan.config["site_url"]
         return {"vendors": out, "changes_total": len(all_changes),
-                "changes": [{**c, "change": {k: v for k, v in c["change"].items() if k != "diff"}}  # (no diffs)
-                            for c in sorted(all_changes, key=changes.sort_key, reverse=True)[:CHANGES_LIST_LIMIT]],
+                "changes": sorted(all_changes, key=changes.sort_key, reverse=True)[:CHANGES_LIST_LIMIT],
                 "events": ev.sort_events(all_events)[:feeds.MAX_ITEMS_ALL],
                 "events_json": [(e["sort_date"], e["id"], api.event_json(e, site_url)) for e in all_events]}
 
-    def _meta(self, i: int, rec: dict) -> tuple[dict, list, list]:
-        """(what the site-wide files need of one vendor, its changes, its events)"""
+    def _meta(self, rec: dict) -> tuple[dict, list, list, dict, dict]:
+        """(what the site-wide files need of one vendor, its changes, its events, its quotes' statuses, its
+        documents' table rows per language)"""
         plan = self.plan
         vendor_changes = changes.collect_vendor(rec, self.store)
         qinfo = quotes.statuses(rec, self.store)
         rows = {lang: _doc_rows(rec, self.store, lang) for lang in LANGS}
         events = ev.sort_events(ev.policy_events(vendor_changes) + ev.record_events(rec, plan.git_dir, plan.added)
                                 + ev.quote_events(rec, qinfo))
-        self.observed[i] = (rec, vendor_changes, qinfo, rows, events)
         vendor = {"id": rec["id"], "name": rec["name"], "zh_names": rec.get("names", {}).get("zh", []),
                   "claims": len(rec.get("claims", [])), "docs": len(rec.get("policies", [])),
                   "sources": len(rec.get("sources", []))}
@@ -295,14 +300,10 @@ class _Share:
                 "incidents": [(bodies.incident_sort_key(rec, inc), {lang: bodies.incident_item_html(rec, inc, lang)
                                                                     for lang in LANGS})
                               for inc in rec.get("incidents", [])],
-                "summary": api.vendor_summary(rec, rows["en"], plan.config["site_url"])}, vendor_changes, events
+                "summary": api.vendor_summary(rec, rows["en"], plan.config["site_url"])}, vendor_changes, events, qinfo, rows
 
-    def make_pages(self) -> dict[int, tuple[list, list]]:
-        """Make the vendors' files and keep them; returns their search entries and URLs (shell.page_entries)."""
-        for i, (rec, vendor_changes, qinfo, rows, events) in self.observed.items():
-            self.pages[i] = self._vendor_files(rec, vendor_changes, qinfo, rows, events)
-        self.observed.clear()
-        self.store = None  # the change logs (with their diffs) are no longer needed: free them now
+    def entries(self) -> dict[int, tuple[list, list]]:
+        """The search entries and URLs of the vendors' pages (shell.page_entries)."""
         return {i: shell.page_entries(files) for i, files in self.pages.items()}
 
     def _vendor_files(self, rec, vendor_changes, qinfo, rows, events) -> dict[str, str]:
