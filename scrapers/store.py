@@ -50,17 +50,9 @@ class Store:
     # --- read API (no lock) ----------------------------------------------------------------------
 
     def documents(self) -> list[tuple[str, str]]:
-        if not self.root.is_dir():
-            return []
-        found = []
-        for vendor_dir in self.root.iterdir():
-            if not vendor_dir.is_dir() or not SLUG.match(vendor_dir.name):
-                continue
-            for doc_dir in vendor_dir.iterdir():
-                if SLUG.match(doc_dir.name) and ((doc_dir / "changes.jsonl").exists()
-                                                 or (doc_dir / "status.json").exists()):
-                    found.append((vendor_dir.name, doc_dir.name))
-        return sorted(found)
+        """(vendor, document) of every folder with something to read: a change log or a status."""
+        return [(v, d) for v, d in self._doc_folders()
+                if (self.root / v / d / "changes.jsonl").exists() or (self.root / v / d / "status.json").exists()]
 
     def status(self, vendor: str, doc: str) -> dict | None:
         try:
@@ -114,9 +106,7 @@ class Store:
         return f"{self.root}/{vendor}/{doc}"
 
     def doc_dir(self, vendor: str, doc: str) -> Path:
-        if not (SLUG.match(vendor) and SLUG.match(doc)):  # ids become paths: no "..", no "/"
-            raise ValueError(f"not a valid id: {vendor!r}/{doc!r}")
-        return self.root / vendor / doc
+        return Path(self._doc_path(vendor, doc))
 
     def save_raw(self, vendor: str, doc: str, html: str, time: str) -> str:
         """Store raw HTML; returns its path relative to the store root."""
@@ -163,7 +153,9 @@ class Store:
 
     def _doc_folders(self) -> list[tuple[str, str]]:
         """Every document folder, including one a run was killed in before its first change-log line or
-        status (documents() leaves those out: they hold nothing to read, but may hold orphan files)."""
+        status (documents() leaves those out: they hold nothing to read, but recover() must clean them)."""
+        if not self.root.is_dir():
+            return []
         found = []
         for vendor_dir in self.root.iterdir():
             if vendor_dir.is_dir() and SLUG.match(vendor_dir.name):

@@ -151,8 +151,9 @@ def on_post_build(config, **kwargs):
         missing = [key for key in SHELLS if key not in _SHELLS]
         if missing and _PLAN.vendors:
             raise Abort(f"ERP Watch: the shell pages {missing} were not rendered")
-        results = _PLAN.vendor_entries() if _PLAN.vendors else []
+        results = []
         if _PLAN.vendors:
+            results = _PLAN.vendor_entries()
             _PLAN.start_writing(_SHELLS, site)
         entries = [e for r in results for e in r[0]]
         urls = [u for r in results for u in r[1]]

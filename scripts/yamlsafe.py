@@ -202,9 +202,6 @@ class _Again(Exception):
     """The fast loader met something it leaves to the full one (a problem, or anything refused)."""
 
 
-_DATA_START = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
-
-
 def load_data(raw: bytes):
     """The data of a file that `load` would read without any problem, or None when it has a problem (or is
     empty): then call `load` for the problems and their lines. The same screening and the same data as
