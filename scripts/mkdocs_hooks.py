@@ -9,7 +9,6 @@ theme's page frame itself instead of running Markdown and the theme once per pag
 
 from __future__ import annotations
 
-import functools
 import gc
 import gzip
 import json
@@ -23,32 +22,19 @@ from mkdocs.exceptions import Abort
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts import generate, records, shell  # noqa: E402
+from scripts import generate, records, segmenter, shell  # noqa: E402
 from scripts.pages import FastPage  # noqa: E402
 from scripts.workers import WorkerError  # noqa: E402
 
 log = logging.getLogger("mkdocs.erpwatch")
 
 
-def _init_segmenter() -> None:
-    try:
-        import jieba
-    except ImportError:
-        return
-    jieba.initialize()
-
-
 def _teach_segmenter(vendors: list[dict]) -> None:
     """Keep vendors' Chinese names and key report names whole in the Chinese search index (the search
     plugin segments Chinese text with jieba when it is installed)."""
-    try:
-        import jieba
-    except ImportError:
-        return
     words = {n for v in vendors for n in v["zh_names"]}
     words |= {info["zh"] for info in records.sp_api().get("reports", {}).values() if info.get("zh")}
-    for word in sorted(words):
-        jieba.add_word(word, freq=100000)
+    segmenter.teach(words)
 
 
 def on_pre_build(config, **kwargs):
@@ -62,10 +48,10 @@ def on_pre_build(config, **kwargs):
         d.clear()
     plan = generate.start()  # the workers validate the records and make each vendor's files...
     try:
-        _init_segmenter()  # ...while this process loads the segmenter's dictionary
-        # What is loaded so far (mkdocs, the theme, the segmenter's 350,000-word dictionary) lives as long as
-        # the build: keep the cyclic garbage collector from walking it again and again while this process
-        # takes in the workers' results (about 0.8 s of a 1,000-vendor build). Undone when the build ends.
+        segmenter.install()  # ...while this process readies the segmenter
+        # What is loaded so far (mkdocs, the theme) lives as long as the build: keep the cyclic garbage
+        # collector from walking it again and again while this process takes in the workers' results.
+        # Undone when the build ends.
         gc.freeze()
         plan.finish()
         _teach_segmenter(plan.vendors)
@@ -180,35 +166,13 @@ def on_post_build(config, **kwargs):
              "search index and sitemap %.1f s", len(_PLAN.vendors), written - started, time.perf_counter() - written)
 
 
-def segment_chinese(text: str) -> str:
-    """What the search plugin's SearchIndex._segment_chinese does (each run of Han characters cut into words
-    by jieba, words separated by zero-width spaces), with each distinct run cut once: the same labels recur
-    on every Chinese page."""
-    if not text or max(text) < "\u2e80":  # no Han character (the Han script starts at U+2E80): no regex
-        return text.strip("\u200b")
-    import backrefs.bre
-    global _HAN
-    if _HAN is None:
-        _HAN = backrefs.bre.compile(r"(\p{script: Han}+)", backrefs.bre.UNICODE)
-    return _HAN.sub(lambda m: _cut_han(m.group(0)), text).strip("\u200b")
-
-
-_HAN = None
-
-
-@functools.lru_cache(maxsize=200_000)
-def _cut_han(run: str) -> str:
-    import jieba
-    return "\u200b" + "\u200b".join(jieba.cut(run.encode("utf-8"))) + "\u200b"
-
-
 def _search_docs(entries: list[dict]) -> str:
     """The fast pages' search entries as the JSON items of the index's "docs" list (Chinese text segmented
     the way the search plugin does it)."""
     for e in entries:
         if e.pop("lang") == "zh":
-            e["title"] = segment_chinese(e["title"])
-            e["text"] = segment_chinese(e["text"])
+            e["title"] = segmenter.segment_chinese(e["title"])
+            e["text"] = segmenter.segment_chinese(e["text"])
     return json.dumps(entries, separators=(",", ":"))[1:-1]
 
 

@@ -141,7 +141,7 @@ def test_search_entries_skip_sections_and_cut_long_text():
 def test_chinese_segmentation_is_the_search_plugins():
     from material.plugins.search.plugin import SearchIndex
 
-    from scripts.mkdocs_hooks import segment_chinese
+    from scripts.segmenter import segment_chinese
     samples = ["", "abc", "比酷尔在售商品报告", "BQool 的 Active Listings Report(在售商品报告)每半小时下载一次。",
                "来源只给出部分信息的日期按原样显示,并按记录时间排序。", "x 中 y 中文 z", "繁體中文與简体中文"]
     for text in samples * 2:  # twice: the second time from the cache
