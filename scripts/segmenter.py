@@ -103,7 +103,7 @@ def _groups(cache_dir: Path | None) -> tuple[int, dict[str, bytes]]:
     dict_file = os.path.join(os.path.dirname(os.path.abspath(jieba.__file__)), jieba.DEFAULT_DICT_NAME)
     st = os.stat(dict_file)
     key = f"{_FORMAT}|{jieba.__version__}|{dict_file}|{st.st_size}|{st.st_mtime_ns}"
-    folder = cache_dir or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "erpwatch"
+    folder = cache_dir or _cache_folder()
     path = folder / f"jieba-{hashlib.sha256(key.encode()).hexdigest()[:16]}.groups"
     try:
         loaded = marshal.loads(path.read_bytes())
@@ -129,6 +129,15 @@ def _groups(cache_dir: Path | None) -> tuple[int, dict[str, bytes]]:
     except OSError as e:  # no writable cache: this build still works, the next one rebuilds
         log.info("ERP Watch: could not write the segmenter's dictionary cache %s (%s)", path, e)
     return total, groups
+
+
+def _cache_folder() -> Path:
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "erpwatch"
+    try:
+        return Path.home() / ".cache" / "erpwatch"
+    except RuntimeError:  # no home folder: jieba's own choice
+        return Path(tempfile.gettempdir()) / "erpwatch"
 
 
 def teach(words) -> None:
