@@ -148,7 +148,11 @@ def on_post_build(config, **kwargs):
             prefix = "zh/" if lang == "zh" else ""
             entries += [dict(e, location=prefix + e["location"], lang=lang)
                         for e in shell.search_entries(page, path[len(prefix):-len("index.md")])]
-        docs = _search_docs(entries)
+        # the search index and the sitemap are completed while the workers write
+        base_url = (config.get("site_url") or "").rstrip("/") + "/"
+        _add_to_search_index(site, _search_docs(entries))
+        _add_to_sitemap(site, [base_url + u for u in urls])
+        indexed = time.perf_counter()
         if _PLAN.vendors:
             _PLAN.written()
     except WorkerError as e:
@@ -158,12 +162,8 @@ def on_post_build(config, **kwargs):
         gc.unfreeze()
     for lang, _depth in SHELLS:
         shutil.rmtree(site / ("zh" if lang == "zh" else "") / shell.SHELL, ignore_errors=True)
-    written = time.perf_counter()
-    base_url = (config.get("site_url") or "").rstrip("/") + "/"
-    _add_to_search_index(site, docs)
-    _add_to_sitemap(site, [base_url + u for u in urls])
-    log.info("ERP Watch: %d vendors' pages, feeds and API files made and written in %.1f s; "
-             "search index and sitemap %.1f s", len(_PLAN.vendors), written - started, time.perf_counter() - written)
+    log.info("ERP Watch: %d vendors' pages, feeds and API files made and written in %.1f s (search index and "
+             "sitemap ready after %.1f s)", len(_PLAN.vendors), time.perf_counter() - started, indexed - started)
 
 
 def _search_docs(entries: list[dict]) -> str:
