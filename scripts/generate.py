@@ -122,7 +122,7 @@ class Plan:
     feeds, API index).
 
     The per-vendor work runs in worker processes (scripts/workers.py; one per CPU, from PARALLEL_FROM
-    records on), each owning a fixed share of the vendors for the whole build:
+    records on), each keeping the vendors it takes (a few at a time, _HandOut) for the whole build:
 
     1. `summaries`: one vendor at a time, validate the record (when the plan starts from the files), read
        its change logs once, make its files and keep them; send back what the site-wide files need (events,
@@ -160,12 +160,13 @@ class Plan:
         n = 1 if len(items) < PARALLEL_FROM else records.build_workers() if workers is None else workers
         if n > 1:
             _warm_caches()
+        self._hand_out = _HandOut(len(items), shared=n > 1)
         self.workers = Workers(n, self._share)
         # each worker goes straight on to make its vendors' pages: if a record is invalid, that work is lost
         self.workers.chain(("summaries", ()), ("entries", ()))
 
     def _share(self, k: int, n: int) -> _Share:
-        return _Share(self, list(range(k, len(self._items), n)))
+        return _Share(self)
 
     def finish(self) -> None:
         try:
@@ -241,12 +242,36 @@ def _warm_caches() -> None:
     rubric.answer_labels()
 
 
-class _Share:
-    """One worker's share of the plan's records (by position in the plan's items)."""
+class _HandOut:
+    """Hands out record positions, a few at a time, to whichever worker asks next (a counter shared by the
+    forked workers), so that the workers finish together however fast each one happens to run; without
+    workers, this process takes them all at once."""
 
-    def __init__(self, plan: Plan, indexes: list[int]):
+    BATCH = 4  # records (about 50 ms of work)
+
+    def __init__(self, total: int, shared: bool):
+        self.total = total
+        self._serial_next = 0
+        self._shared_next = None
+        if shared:
+            import multiprocessing
+            self._shared_next = multiprocessing.get_context("fork").Value("q", 0)
+
+    def take(self) -> range:
+        if self._shared_next is None:
+            start, self._serial_next = self._serial_next, self.total
+            return range(start, self.total)
+        with self._shared_next.get_lock():
+            start = self._shared_next.value
+            self._shared_next.value = end = min(start + self.BATCH, self.total)
+        return range(start, end)
+
+
+class _Share:
+    """One worker's share of the plan's records (by position in the plan's items, as _HandOut gives them)."""
+
+    def __init__(self, plan: Plan):
         self.plan = plan
-        self.indexes = indexes
         self.store = CachedStore(plan.store) if plan.store is not None else None
         self.pages: dict[int, dict[str, str]] = {}
 
@@ -258,7 +283,7 @@ class _Share:
         newest few, with every event as events.json text. The records stay here: the main process gets much
         less to receive and to hold."""
         out, all_changes, all_events = [], [], []
-        for i in self.indexes:
+        for i in self._records():
             item = self.plan._items[i]
             if isinstance(item, dict):
                 rec, problems = item, []
@@ -281,6 +306,11 @@ class _Share:
                 "changes": sorted(all_changes, key=changes.sort_key, reverse=True)[:CHANGES_LIST_LIMIT],
                 "events": ev.sort_events(all_events)[:feeds.MAX_ITEMS_ALL],
                 "events_json": [(e["sort_date"], e["id"], api.event_json(e, site_url)) for e in all_events]}
+
+    def _records(self):
+        """Positions of this worker's records, taken a few at a time as it gets through them."""
+        while batch := self.plan._hand_out.take():
+            yield from batch
 
     def _meta(self, rec: dict) -> tuple[dict, list, list, dict, dict]:
         """(what the site-wide files need of one vendor, its changes, its events, its quotes' statuses, its

@@ -2,7 +2,7 @@
 
 The site build does several steps per vendor (validate the record, read its change logs, make its pages,
 write them once mkdocs has rendered the theme's shells). A process pool per step would read each vendor's
-change logs again in every step, or send its pages between processes. Here each worker owns a fixed share
+change logs again in every step, or send its pages between processes. Here each worker keeps its share
 of the vendors for the whole build: the parent sends a step's name, each worker runs it on its share and
 sends back only what the parent needs. Workers are forked early, while the parent is small, so they don't
 copy (and, through reference counts, touch) a large heap.
