@@ -68,3 +68,25 @@ def test_closing_ends_the_workers():
     w.call("add", 1)
     w.close()
     assert all(p.exitcode == 0 for p in procs)
+
+
+def test_records_are_handed_out_once_each_to_whichever_worker_asks():
+    from scripts.generate import _HandOut
+    hand_out = _HandOut(103, shared=True)
+
+    class Taker:
+        def __init__(self, k, n):
+            pass
+
+        def take_all(self):
+            got = []
+            while batch := hand_out.take():
+                got += batch
+            return got
+
+    w = Workers(3, Taker)
+    parts = w.call("take_all")
+    w.close()
+    assert sorted(i for part in parts for i in part) == list(range(103))
+    serial = _HandOut(5, shared=False)
+    assert list(serial.take()) == [0, 1, 2, 3, 4] and not serial.take()
