@@ -14,10 +14,14 @@ from scripts.derive import toggle_state
 API = "api/v1/"
 
 
+# Compact: with `indent`, Python's json falls back to its pure-Python encoder (~10x slower), and the files are
+# for programs (`python -m json.tool` or jq show them indented). One encoder for every call (json.dumps
+# would make one per call: it is called for every event).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def dumps(data) -> str:
-    # Compact: with `indent`, Python's json falls back to its pure-Python encoder (~10x slower), and the files
-    # are for programs (`python -m json.tool` or jq show them indented).
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = _ENCODER.encode(data)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
 
 

@@ -139,7 +139,6 @@ class Shell:
 
 _TAGS = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
-_TAGS_AND_SPACE = re.compile(r"(?:<[^>]*>|\s)+")  # one pass: each tag a space, white space collapsed
 _HEADING_AT = re.compile(r'<h([1-3])(?: id="([^"]*)")?>')
 
 
@@ -193,10 +192,16 @@ def _section_text(chunk: str) -> str:
     if len(chunk) > 8 * SEARCH_TEXT_LIMIT:
         end = chunk.rfind(">", 0, 8 * SEARCH_TEXT_LIMIT) + 1
         if end:
-            text = _TAGS_AND_SPACE.sub(" ", chunk[:end]).strip()
+            text = _text_of(chunk[:end])
             if len(text) > SEARCH_TEXT_LIMIT + 1:
                 return text
-    return _TAGS_AND_SPACE.sub(" ", chunk).strip()
+    return _text_of(chunk)
+
+
+def _text_of(html_: str) -> str:
+    # Each tag a space, white space collapsed to one space and trimmed (str.split's white space is the
+    # regex \s: str.isspace). Twice as fast as one regex that does both.
+    return " ".join(_TAGS.sub(" ", html_).split())
 
 
 # --- writing a vendor's files (generate.Plan), under the mkdocs hook -------------------------------------

@@ -164,7 +164,7 @@ def test_search_entries_read_long_sections_in_part_with_the_same_result(monkeypa
 
     from scripts.pages import FastPage
     rng = random.Random(5)
-    words = ["policy", "data", "&amp;", "&lt;b&gt;", "中文", "report", "a", "\n", "  "]
+    words = ["policy", "data", "&amp;", "&lt;b&gt;", "中文", "report", "a", "\n", "  ", "\t", "\u00a0", "\u3000", "\x1c"]
     tags = ["<p>", "</p>", '<a href="#x">', "</a>", "<br>", '<span class="erp-chip">', "</span>", "<li>", "</li>"]
 
     def section(n):  # from mostly text to mostly tags, so that some parts hold about as much text as is kept
