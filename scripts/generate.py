@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from scripts import api, bodies, changes, feeds, pages, quotes, records, rubric, shell
+from scripts import api, bodies, changes, feeds, pages, quotes, records, rubric, segmenter, shell
 from scripts import events as ev
 from scripts.derive import CachedStore, observed_store, toggle_state
 from scripts.text import pick
@@ -127,10 +127,11 @@ class Plan:
     1. `summaries`: one vendor at a time, validate the record (when the plan starts from the files), read
        its change logs once, make its files and keep them; send back what the site-wide files need (events,
        changes, comparison-table rows, API summary);
-    2. `entries` (straight after, without waiting for this process): the search entries and URLs of the
-       pages (`vendor_entries`), while this process makes the site-wide files and mkdocs renders the theme;
-    3. `start_writing` (under the mkdocs hook): write the kept files into the built site, pages inside the
-       theme's shell pages. `all_files` collects them instead.
+    2. `entries` (straight after, without waiting for this process): the search entries of the pages (kept)
+       and their URLs (`vendor_urls`), while this process makes the site-wide files and mkdocs renders;
+    3. `start_writing` (under the mkdocs hook, once mkdocs has rendered the theme's shell pages): write the
+       kept files into the built site, pages inside the shells, then turn the search entries into the
+       search index's JSON (`written`). `all_files` collects the files instead.
 
     Close the plan (`close`, or use it as a context manager) to stop its workers.
     """
@@ -156,7 +157,7 @@ class Plan:
         self.added = added
         self._items = items
         self.vendors: list[dict] = []
-        self._entries: list | None = None
+        self._urls: list | None = None
         n = 1 if len(items) < PARALLEL_FROM else records.build_workers() if workers is None else workers
         if n > 1:
             _warm_caches()
@@ -196,32 +197,35 @@ class Plan:
             self.files.update({prefix + path: content for path, content in tree.items()})
         self.files.update(api.index_files([m["summary"] for m in metas], events_json, self.config["site_url"]))
 
-    def vendor_entries(self) -> list[tuple[list, list]]:
-        """Once the workers have made the vendors' files: per vendor, in the records' files' order, (search
-        entries with their language, page URLs relative to the site root)."""
-        if self._entries is None:
+    def vendor_urls(self) -> list[str]:
+        """Once the workers have made the vendors' files: the URLs of their pages relative to the site root,
+        in the records' files' order."""
+        if self._urls is None:
             got = {i: r for part in self.workers.results() for i, r in part.items()}  # the entries step
-            self._entries = [got[i] for i in sorted(got)]
-        return self._entries
+            self._urls = [u for i in sorted(got) for u in got[i]]
+        return self._urls
 
     def all_files(self) -> dict[str, str]:
         """Every generated file, the vendors' own included (collected from the workers)."""
-        self.vendor_entries()
+        self.vendor_urls()
         out = dict(self.files)
         made = {i: files for part in self.workers.call("take_pages") for i, files in part.items()}
         for i in sorted(made):
             out.update(made[i])
         return out
 
-    def start_writing(self, shells: dict, site: Path) -> None:
-        """Have the workers write every vendor's files into the built site (shell.write_vendor); returns at
-        once (see `written`)."""
-        self.vendor_entries()
-        self.workers.start("write", shells, str(site))
+    def start_writing(self, shells: dict, site: Path, words: list[str]) -> None:
+        """Have the workers write every vendor's files into the built site (shell.write_vendor), then make
+        their pages' search entries into the index's JSON, Chinese segmented with `words` kept whole
+        (segmenter.teach); returns at once (see `written`)."""
+        self.vendor_urls()
+        self.workers.start("write", shells, str(site), words)
 
-    def written(self) -> None:
-        """Wait until the files are written."""
-        self.workers.results()
+    def written(self) -> str:
+        """Wait until the files are written; the vendors' search entries as JSON items of the search index's
+        "docs" list (shell.search_docs), in the records' files' order."""
+        got = {i: docs for part in self.workers.results() for i, docs in part.items()}
+        return ",".join(got[i] for i in sorted(got) if got[i])
 
     def close(self, wait: bool = True) -> None:
         self.workers.close(wait)
@@ -274,6 +278,7 @@ class _Share:
         self.plan = plan
         self.store = CachedStore(plan.store) if plan.store is not None else None
         self.pages: dict[int, dict[str, str]] = {}
+        self.search: dict[int, list[dict]] = {}  # the pages' search entries (`entries`), until `write`
 
     def summaries(self) -> dict:
         """Check each record and make its vendor's files (kept until `write`), one vendor at a time: its change
@@ -332,9 +337,12 @@ class _Share:
                               for inc in rec.get("incidents", [])],
                 "summary": api.vendor_summary(rec, rows["en"], plan.config["site_url"])}, vendor_changes, events, qinfo, rows
 
-    def entries(self) -> dict[int, tuple[list, list]]:
-        """The search entries and URLs of the vendors' pages (shell.page_entries)."""
-        return {i: shell.page_entries(files) for i, files in self.pages.items()}
+    def entries(self) -> dict[int, list[str]]:
+        """The URLs of the vendors' pages; their search entries are kept for `write` (shell.page_entries)."""
+        urls = {}
+        for i, files in self.pages.items():
+            self.search[i], urls[i] = shell.page_entries(files)
+        return urls
 
     def _vendor_files(self, rec, vendor_changes, qinfo, rows, events) -> dict[str, str]:
         vid, config = rec["id"], self.plan.config
@@ -361,11 +369,16 @@ class _Share:
         pages_, self.pages = self.pages, {}
         return pages_
 
-    def write(self, shells: dict, site: str) -> None:
+    def write(self, shells: dict, site: str, words: list[str]) -> dict[int, str]:
         made: set = set()
         for files in self.pages.values():
             shell.write_vendor(files, shells, Path(site), made)
         self.pages.clear()
+        segmenter.install()
+        segmenter.teach(words)
+        docs = {i: shell.search_docs(entries) for i, entries in self.search.items()}
+        self.search.clear()
+        return docs
 
 
 def _language_tree(vendors, change_list, change_total, newest, compare_rows, incident_items, config,

@@ -29,21 +29,22 @@ from scripts.workers import WorkerError  # noqa: E402
 log = logging.getLogger("mkdocs.erpwatch")
 
 
-def _teach_segmenter(vendors: list[dict]) -> None:
-    """Keep vendors' Chinese names and key report names whole in the Chinese search index (the search
-    plugin segments Chinese text with jieba when it is installed)."""
+def _segmenter_words(vendors: list[dict]) -> list[str]:
+    """Words to keep whole in the Chinese search index (the search plugin segments Chinese text with jieba
+    when it is installed): vendors' Chinese names and key report names."""
     words = {n for v in vendors for n in v["zh_names"]}
     words |= {info["zh"] for info in records.sp_api().get("reports", {}).values() if info.get("zh")}
-    segmenter.teach(words)
+    return sorted(words)
 
 
 def on_pre_build(config, **kwargs):
     import time
     started = time.perf_counter()
-    global _PLAN
+    global _PLAN, _WRITING
     if _PLAN is not None:  # `mkdocs serve`: the previous build's workers
         _PLAN.close()
     _PLAN = None
+    _WRITING = False
     for d in (_FILL, _SHELLS):
         d.clear()
     plan = generate.start()  # the workers validate the records and make each vendor's files...
@@ -54,7 +55,8 @@ def on_pre_build(config, **kwargs):
         # Undone when the build ends.
         gc.freeze()
         plan.finish()
-        _teach_segmenter(plan.vendors)
+        _WORDS[:] = _segmenter_words(plan.vendors)
+        segmenter.teach(_WORDS)
         # ERPWATCH_FAST_PAGES=0: every page through Markdown and the theme, as any builder would (slow; for
         # comparison, see tests/test_fast_pages.py)
         if os.environ.get("ERPWATCH_FAST_PAGES") == "0":
@@ -94,10 +96,14 @@ SHELLS = (("en", 2), ("zh", 2))  # vendor and history pages: vendors/<id>/, chan
 
 
 def on_files(files, config, **kwargs):
-    from mkdocs.structure.files import File
+    from mkdocs.structure.files import File, Files
     if _PLAN is not None and _PLAN.vendors:
-        for lang, depth in SHELLS:
-            files.append(File.generated(config, shell.shell_src(lang, depth), content=shell.shell_markdown(lang)))
+        # First in the collection, so mkdocs renders them first: the workers can write the vendors' pages into
+        # them while mkdocs renders its own pages. (The shells' search and sitemap entries are dropped at the
+        # end, so the other entries keep their order.)
+        shells = [File.generated(config, shell.shell_src(lang, depth), content=shell.shell_markdown(lang))
+                  for lang, depth in SHELLS]
+        files = Files(shells + list(files))
     return files
 
 
@@ -120,7 +126,25 @@ def on_post_page(output, page, config, **kwargs):
                 _SHELLS[(lang, depth)] = shell.Shell.parse(output, depth)
             except shell.ShellError as e:
                 raise Abort(f"ERP Watch: {e} ({page.file.src_uri}); the theme's markup may have changed") from None
+            if len(_SHELLS) == len(SHELLS):
+                _start_writing(config)
     return output
+
+
+def _start_writing(config) -> None:
+    """Have the workers write the vendors' files into the site (once the shells are rendered)."""
+    global _WRITING
+    if _WRITING or not _PLAN.vendors:
+        return
+    _WRITING = True
+    try:
+        _PLAN.start_writing(_SHELLS, Path(config["site_dir"]), _WORDS)
+    except WorkerError as e:
+        raise Abort(f"ERP Watch: {e}") from None
+
+
+_WRITING = False  # the workers were told to write this build's vendors' files
+_WORDS: list = []  # the segmenter's words of this build (the workers segment their pages' search entries)
 
 
 def on_post_build(config, **kwargs):
@@ -131,53 +155,40 @@ def on_post_build(config, **kwargs):
     started = time.perf_counter()
     site = Path(config["site_dir"])
     # Every vendor's pages, history pages, feeds and API file (made by the plan's workers while mkdocs ran),
-    # written by the workers, the pages inside the shells; only search entries and URLs come back, and this
-    # process prepares the search index's entries while the workers write.
+    # written by the workers since the shells were rendered, the pages inside the shells. Only the URLs and
+    # the search index's JSON come back; this process does the list pages' entries and the sitemap meanwhile.
     try:
         missing = [key for key in SHELLS if key not in _SHELLS]
         if missing and _PLAN.vendors:
             raise Abort(f"ERP Watch: the shell pages {missing} were not rendered")
-        results = []
-        if _PLAN.vendors:
-            results = _PLAN.vendor_entries()
-            _PLAN.start_writing(_SHELLS, site)
-        entries = [e for r in results for e in r[0]]
-        urls = [u for r in results for u in r[1]]
+        _start_writing(config)
+        urls = _PLAN.vendor_urls() if _PLAN.vendors else []
+        entries = []
         for path, page in sorted(_FILL.items()):
             lang, _depth = shell.lang_and_depth(path)
             prefix = "zh/" if lang == "zh" else ""
             entries += [dict(e, location=prefix + e["location"], lang=lang)
                         for e in shell.search_entries(page, path[len(prefix):-len("index.md")])]
-        # the search index and the sitemap are completed while the workers write
+        list_docs = shell.search_docs(entries)
         base_url = (config.get("site_url") or "").rstrip("/") + "/"
-        _add_to_search_index(site, _search_docs(entries))
         _add_to_sitemap(site, [base_url + u for u in urls])
-        indexed = time.perf_counter()
-        if _PLAN.vendors:
-            _PLAN.written()
+        vendor_docs = _PLAN.written() if _PLAN.vendors else ""
     except WorkerError as e:
         raise Abort(f"ERP Watch: {e}") from None
     finally:
         _PLAN.close(wait=False)  # the workers exit (and free their memory) while this process goes on
         gc.unfreeze()
+    written = time.perf_counter()
+    _add_to_search_index(site, ",".join(docs for docs in (vendor_docs, list_docs) if docs))
     for lang, _depth in SHELLS:
         shutil.rmtree(site / ("zh" if lang == "zh" else "") / shell.SHELL, ignore_errors=True)
-    log.info("ERP Watch: %d vendors' pages, feeds and API files made and written in %.1f s (search index and "
-             "sitemap ready after %.1f s)", len(_PLAN.vendors), time.perf_counter() - started, indexed - started)
-
-
-def _search_docs(entries: list[dict]) -> str:
-    """The fast pages' search entries as the JSON items of the index's "docs" list (Chinese text segmented
-    the way the search plugin does it)."""
-    for e in entries:
-        if e.pop("lang") == "zh":
-            e["title"] = segmenter.segment_chinese(e["title"])
-            e["text"] = segmenter.segment_chinese(e["text"])
-    return json.dumps(entries, separators=(",", ":"))[1:-1]
+    log.info("ERP Watch: %d vendors' pages, feeds and API files made and written in %.1f s; search index %.1f s",
+             len(_PLAN.vendors), written - started, time.perf_counter() - written)
 
 
 def _add_to_search_index(site: Path, docs: str) -> None:
-    """Append `docs` (_search_docs) to the index the search plugin wrote, in place of its shell pages' entries."""
+    """Append `docs` (shell.search_docs) to the index the search plugin wrote, in place of its shell pages'
+    entries."""
     path = site / "search" / "search_index.json"
     if not path.is_file():
         return

@@ -141,14 +141,22 @@ def _cache_folder() -> Path:
 
 
 def teach(words) -> None:
-    """Keep `words` (vendors' Chinese names, key report names) whole when segmenting."""
+    """Keep `words` (vendors' Chinese names, key report names) whole when segmenting. Each word is added once
+    per process: adding it again would count its frequency twice in the dictionary's total, which changes
+    how everything else is cut (`mkdocs serve` rebuilds; a worker in this process)."""
     try:
         import jieba
     except ImportError:
         return
-    for word in sorted(words):
+    new = sorted(set(words) - _TAUGHT)
+    for word in new:
         jieba.add_word(word, freq=100000)
-    _cut_han.cache_clear()  # `mkdocs serve`: runs cut before a word was added may now be cut otherwise
+    _TAUGHT.update(new)
+    if new:
+        _cut_han.cache_clear()  # runs cut before a word was added may now be cut otherwise
+
+
+_TAUGHT: set = set()
 
 
 _HAN = None

@@ -14,6 +14,7 @@ stops with an error rather than writing broken pages.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -218,6 +219,17 @@ def page_entries(files: dict) -> tuple[list, list]:
             entries += [dict(e, location=prefix + e["location"], lang=lang) for e in search_entries(content, url)]
             urls.append(prefix + url)
     return entries, urls
+
+
+def search_docs(entries: list[dict]) -> str:
+    """Search entries (page_entries', with their language) as the JSON items of the search index's "docs"
+    list, Chinese text segmented as the search plugin does it (segmenter.segment_chinese)."""
+    from scripts.segmenter import segment_chinese
+    for e in entries:
+        if e.pop("lang") == "zh":
+            e["title"] = segment_chinese(e["title"])
+            e["text"] = segment_chinese(e["text"])
+    return json.dumps(entries, separators=(",", ":"))[1:-1]
 
 
 def write_vendor(files: dict, shells: dict, site: Path, made: set | None = None) -> None:
