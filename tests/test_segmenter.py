@@ -127,3 +127,17 @@ def test_install_makes_the_default_tokenizer_lazy(cache_dir, monkeypatch):
     monkeypatch.setattr(jieba, "__version__", "0.0")
     assert segmenter.install(cache_dir)
     assert type(other.FREQ) is dict and len(other.FREQ) > 400_000
+
+
+def test_teaching_a_word_again_changes_nothing(cache_dir, monkeypatch):
+    fresh = jieba.Tokenizer()
+    monkeypatch.setattr(jieba, "dt", fresh)
+    monkeypatch.setattr(jieba, "add_word", fresh.add_word)
+    monkeypatch.setattr(segmenter, "_TAUGHT", set())
+    segmenter.install(cache_dir)
+    segmenter.teach(["示例供应商", "在售商品报告"])
+    total = fresh.total
+    segmenter.teach(["在售商品报告", "示例供应商"])  # `mkdocs serve`'s next build, or a worker in this process
+    assert fresh.total == total
+    segmenter.teach(["比酷尔"])
+    assert fresh.total == total + 100000
