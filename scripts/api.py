@@ -6,6 +6,8 @@ and `<`, `>`, `&` are written as \\u escapes so the files stay inert even if emb
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 
 from scripts import records
@@ -102,12 +104,29 @@ def event_json(event: dict, site_url: str) -> str:
     return dumps(item)[:-1]
 
 
-def index_files(summaries: list[dict], events_json: list[str], site_url: str) -> dict[str, str]:
-    """The site-wide API files: vendors.json (from vendor_file's summaries), events.json (`events_json`: every
-    event's event_json, newest first), schema, OpenAPI."""
-    files: dict[str, str] = {}
+def event_run(events: list[dict], site_url: str) -> tuple[list[tuple], list[int], bytes]:
+    """Events (sorted newest first, as events.sort_events does) as a run of events.json items for
+    `merge_runs`: their sort keys, the end of each item in the UTF-8 text, and the text. One bytes object
+    instead of an object per event: a build's worker sends its events this way."""
+    items = [event_json(e, site_url).encode("utf-8") for e in events]
+    ends = list(itertools.accumulate(map(len, items)))
+    return [(e["sort_date"], e["id"]) for e in events], ends, b"".join(items)
+
+
+def merge_runs(runs: list[tuple[list[tuple], list[int], bytes]]) -> list[memoryview]:
+    """The items of several event runs (event_run), newest first, as views of their text."""
+    def items(keys, ends, text):
+        view = memoryview(text)
+        return zip(keys, (view[a:b] for a, b in zip(itertools.chain((0,), ends), ends)))
+    return [item for _key, item in heapq.merge(*(items(*run) for run in runs), key=lambda x: x[0], reverse=True)]
+
+
+def index_files(summaries: list[dict], event_items: list, site_url: str) -> dict[str, str | bytes]:
+    """The site-wide API files: vendors.json (from vendor_file's summaries), events.json (`event_items`: every
+    event's event_json as UTF-8, newest first; the file is bytes), schema, OpenAPI."""
+    files: dict[str, str | bytes] = {}
     files[f"{API}vendors.json"] = dumps({"api_version": 1, "vendors": summaries})
-    files[f"{API}events.json"] = '{"api_version":1,"events":[' + ",".join(events_json) + "]}\n"
+    files[f"{API}events.json"] = b'{"api_version":1,"events":[' + b",".join(event_items) + b"]}\n"
     schema = dict(records.schema())
     schema["$id"] = schema_id(site_url)
     files[f"{API}schema/vendor.json"] = dumps(schema)

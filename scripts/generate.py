@@ -182,14 +182,13 @@ class Plan:
         metas = sorted((meta for _i, _found, meta in done), key=lambda m: m["vendor"]["id"])
         self.vendors = [m["vendor"] for m in metas]
         # Of the events and changes, only the newest few travel as data (feeds, home and changes pages); the
-        # events for events.json come as JSON text, with their sort keys.
+        # events for events.json come as one UTF-8 text per worker, with their sort keys (api.event_run).
         change_total = sum(part["changes_total"] for part in parts)
         change_list = sorted((c for part in parts for c in part["changes"]), key=changes.sort_key,
                              reverse=True)[:CHANGES_LIST_LIMIT]
         newest = ev.sort_events([e for part in parts for e in part["events"]])[:feeds.MAX_ITEMS_ALL]
-        events_json = [row[2] for row in sorted((row for part in parts for row in part["events_json"]),
-                                                key=lambda row: (row[0], row[1]), reverse=True)]
-        self.files: dict[str, str] = {}
+        events_json = api.merge_runs([part["events_json"] for part in parts])
+        self.files: dict[str, str | bytes] = {}
         for lang in LANGS:
             tree = _language_tree(self.vendors, change_list, change_total, newest, [m["compare"][lang] for m in metas],
                                   [i for m in metas for i in m["incidents"]], self.config, lang)
@@ -306,11 +305,11 @@ class _Share:
             self.pages[i] = self._vendor_files(rec, vendor_changes, qinfo, rows, events)
             if self.store is not None:
                 self.store.clear()
-        site_url = self.plan.config["site_url"]
+        all_events = ev.sort_events(all_events)
         return {"vendors": out, "changes_total": len(all_changes),
                 "changes": sorted(all_changes, key=changes.sort_key, reverse=True)[:CHANGES_LIST_LIMIT],
-                "events": ev.sort_events(all_events)[:feeds.MAX_ITEMS_ALL],
-                "events_json": [(e["sort_date"], e["id"], api.event_json(e, site_url)) for e in all_events]}
+                "events": all_events[:feeds.MAX_ITEMS_ALL],
+                "events_json": api.event_run(all_events, self.plan.config["site_url"])}
 
     def _records(self):
         """Positions of this worker's records, taken a few at a time as it gets through them."""
@@ -446,12 +445,13 @@ def _vendor_feed(rec: dict, events: list[dict], site_url: str, lang: str) -> dic
             f"vendors/{rec['id']}/sitemap.xml": EMPTY_SITEMAP}
 
 
-def write_tree(files: dict[str, str], site_src: Path = SITE_SRC) -> tuple[int, int]:
-    """Write changed files, delete generated files no longer produced. Returns (written, deleted)."""
+def write_tree(files: dict[str, str | bytes], site_src: Path = SITE_SRC) -> tuple[int, int]:
+    """Write changed files (text, or UTF-8 bytes), delete generated files no longer produced. Returns (written,
+    deleted)."""
     written = deleted = 0
     for rel, content in sorted(files.items()):
         path = site_src / rel
-        data = content.encode("utf-8")
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
         if path.is_file() and path.read_bytes() == data:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)

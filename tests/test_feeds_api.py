@@ -151,6 +151,7 @@ def test_xss_in_policy_diff_and_record_is_escaped_everywhere(tmp_path):
         assert any(XSS in (d or "") for d in descriptions)
     for path in ("api/v1/events.json", "api/v1/vendors/example-tools.json", "api/v1/vendors.json"):
         raw = files[path]
+        raw = raw.decode("utf-8") if isinstance(raw, bytes) else raw  # events.json is made as bytes
         assert "<" not in raw and ">" not in raw and "&" not in raw
     events = json.loads(files["api/v1/events.json"])["events"]
     assert any(XSS in (e["excerpt"] or "") for e in events)
