@@ -129,9 +129,10 @@ class Plan:
        changes, comparison-table rows, API summary);
     2. `entries` (straight after, without waiting for this process): the search entries of the pages (kept)
        and their URLs (`vendor_urls`), while this process makes the site-wide files and mkdocs renders;
-    3. `start_writing` (under the mkdocs hook, once mkdocs has rendered the theme's shell pages): write the
-       kept files into the built site, pages inside the shells, then turn the search entries into the
-       search index's JSON (`written`). `all_files` collects the files instead.
+    3. `segment` (under the mkdocs hook, once this process knows the words to keep whole): the search
+       entries as the search index's JSON, while this process renders;
+    4. `start_writing` (once mkdocs has rendered the theme's shell pages): write the kept files into the built
+       site, pages inside the shells (`written` waits for them). `all_files` collects the files instead.
 
     Close the plan (`close`, or use it as a context manager) to stop its workers.
     """
@@ -158,6 +159,7 @@ class Plan:
         self._items = items
         self.vendors: list[dict] = []
         self._urls: list | None = None
+        self._segmenting = False
         n = 1 if len(items) < PARALLEL_FROM else records.build_workers() if workers is None else workers
         if n > 1:
             _warm_caches()
@@ -213,17 +215,26 @@ class Plan:
             out.update(made[i])
         return out
 
-    def start_writing(self, shells: dict, site: Path, words: list[str]) -> None:
-        """Have the workers write every vendor's files into the built site (shell.write_vendor), then make
-        their pages' search entries into the index's JSON, Chinese segmented with `words` kept whole
-        (segmenter.teach); returns at once (see `written`)."""
+    def segment(self, words: list[str]) -> None:
+        """Have the workers make their pages' search entries into the search index's JSON (shell.search_docs),
+        Chinese segmented with `words` kept whole (segmenter.teach), once they have made the entries;
+        returns at once (see `written`)."""
+        self.workers.start("segment", words)
+        self._segmenting = True
+
+    def start_writing(self, shells: dict, site: Path) -> None:
+        """Have the workers write every vendor's files into the built site (shell.write_vendor); returns at
+        once (see `written`)."""
         self.vendor_urls()
-        self.workers.start("write", shells, str(site), words)
+        self.workers.start("write", shells, str(site))
 
     def written(self) -> str:
         """Wait until the files are written; the vendors' search entries as JSON items of the search index's
-        "docs" list (shell.search_docs), in the records' files' order."""
-        got = {i: docs for part in self.workers.results() for i, docs in part.items()}
+        "docs" list, in the records' files' order (`segment` must have been started)."""
+        if not self._segmenting:
+            raise RuntimeError("Plan.segment was not started")
+        got = {i: docs for part in self.workers.results() for i, docs in part.items()}  # the segment step
+        self.workers.results()  # the write step
         return ",".join(got[i] for i in sorted(got) if got[i])
 
     def close(self, wait: bool = True) -> None:
@@ -368,16 +379,19 @@ class _Share:
         pages_, self.pages = self.pages, {}
         return pages_
 
-    def write(self, shells: dict, site: str, words: list[str]) -> dict[int, str]:
-        made: set = set()
-        for files in self.pages.values():
-            shell.write_vendor(files, shells, Path(site), made)
-        self.pages.clear()
+    def segment(self, words: list[str]) -> dict[int, str]:
+        """The search entries (`entries`) as the search index's JSON, per record."""
         segmenter.install()
         segmenter.teach(words)
         docs = {i: shell.search_docs(entries) for i, entries in self.search.items()}
         self.search.clear()
         return docs
+
+    def write(self, shells: dict, site: str) -> None:
+        made: set = set()
+        for files in self.pages.values():
+            shell.write_vendor(files, shells, Path(site), made)
+        self.pages.clear()
 
 
 def _language_tree(vendors, change_list, change_total, newest, compare_rows, incident_items, config,

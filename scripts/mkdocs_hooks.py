@@ -55,14 +55,15 @@ def on_pre_build(config, **kwargs):
         # Undone when the build ends.
         gc.freeze()
         plan.finish()
-        _WORDS[:] = _segmenter_words(plan.vendors)
-        segmenter.teach(_WORDS)
+        words = _segmenter_words(plan.vendors)
+        segmenter.teach(words)
         # ERPWATCH_FAST_PAGES=0: every page through Markdown and the theme, as any builder would (slow; for
         # comparison, see tests/test_fast_pages.py)
         if os.environ.get("ERPWATCH_FAST_PAGES") == "0":
             written, deleted = generate.write_tree(plan.all_files(), Path(config["docs_dir"]))
             plan.close()
         else:
+            plan.segment(words)  # the workers make their search entries into the index's JSON meanwhile
             written, deleted = generate.write_tree(plan.files, Path(config["docs_dir"]))
             _PLAN = plan
             _FILL.update((p, page) for p, page in plan.files.items() if isinstance(page, FastPage) and page.nav)
@@ -138,13 +139,12 @@ def _start_writing(config) -> None:
         return
     _WRITING = True
     try:
-        _PLAN.start_writing(_SHELLS, Path(config["site_dir"]), _WORDS)
+        _PLAN.start_writing(_SHELLS, Path(config["site_dir"]))
     except WorkerError as e:
         raise Abort(f"ERP Watch: {e}") from None
 
 
 _WRITING = False  # the workers were told to write this build's vendors' files
-_WORDS: list = []  # the segmenter's words of this build (the workers segment their pages' search entries)
 
 
 def on_post_build(config, **kwargs):

@@ -53,11 +53,10 @@ class Workers:
         return self._pending[0][0] if self._pending else None
 
     def chain(self, *steps: tuple[str, tuple]) -> None:
-        """Start (step name, args) steps, run in order by each worker. In a single worker (this process) each
-        step runs when its results are asked for."""
-        if self._pending:
-            raise WorkerError(f"step {self.pending!r} still running")
-        self._pending = list(steps)
+        """Start (step name, args) steps, run in order by each worker, after any steps still running (their
+        results are collected first). In a single worker (this process) each step runs when its results are
+        asked for."""
+        self._pending += steps
         if self._local is not None:
             return
         for conn in self._conns:
@@ -98,6 +97,8 @@ class Workers:
         return [got[k] for k in range(self.n)]
 
     def call(self, step: str, *args) -> list:
+        if self._pending:
+            raise WorkerError(f"step {self.pending!r} still running")
         self.start(step, *args)
         return self.results()
 

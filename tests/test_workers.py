@@ -46,6 +46,21 @@ def test_chained_steps_run_without_waiting_for_the_parent():
 
 
 @pytest.mark.parametrize("n", [1, 2])
+def test_steps_started_while_others_run_follow_them(n):
+    with Workers(n, Share) as w:
+        w.chain(("add", (1, 2, 3, 4)))
+        w.start("total")  # queued behind `add`: results come back in the order the steps were started
+        assert w.pending == "add"
+        w.results()
+        w.start("add", 10, 20)
+        assert w.results() == ([4, 6] if n == 2 else [10])  # `total`, run before the second `add`
+        with pytest.raises(WorkerError, match="still running"):
+            w.call("total")  # `call` waits for its own step only: not with others pending
+        w.results()
+        assert w.call("total") == ([14, 26] if n == 2 else [40])
+
+
+@pytest.mark.parametrize("n", [1, 2])
 def test_a_failing_step_is_reported_with_its_traceback(n):
     w = Workers(n, Share)
     with pytest.raises(WorkerError, match=r"(?s)step 'fail' failed.*ValueError: share \d can't"):
