@@ -132,7 +132,7 @@ class Plan:
     3. `segment` (under the mkdocs hook, once this process knows the words to keep whole): the search
        entries as the search index's JSON, while this process renders;
     4. `start_writing` (once mkdocs has rendered the theme's shell pages): write the kept files into the built
-       site, pages inside the shells (`written` waits for them). `all_files` collects the files instead.
+       site, pages inside the shells (`search_docs`, then `written`). `all_files` collects the files instead.
 
     Close the plan (`close`, or use it as a context manager) to stop its workers.
     """
@@ -159,7 +159,6 @@ class Plan:
         self._items = items
         self.vendors: list[dict] = []
         self._urls: list | None = None
-        self._segmenting = False
         n = 1 if len(items) < PARALLEL_FROM else records.build_workers() if workers is None else workers
         if n > 1:
             _warm_caches()
@@ -228,14 +227,17 @@ class Plan:
         self.vendor_urls()
         self.workers.start("write", shells, str(site))
 
-    def written(self) -> str:
-        """Wait until the files are written; the vendors' search entries as JSON items of the search index's
-        "docs" list, in the records' files' order (`segment` must have been started)."""
-        if not self._segmenting:
-            raise RuntimeError("Plan.segment was not started")
-        got = {i: docs for part in self.workers.results() for i, docs in part.items()}  # the segment step
-        self.workers.results()  # the write step
+    def search_docs(self) -> str:
+        """The vendors' search entries as JSON items of the search index's "docs" list, in the records' files'
+        order (waits for `segment`, not for the writing)."""
+        if self.workers.pending != "segment":
+            raise RuntimeError("Plan.segment was not started, or its results were taken")
+        got = {i: docs for part in self.workers.results() for i, docs in part.items()}
         return ",".join(got[i] for i in sorted(got) if got[i])
+
+    def written(self) -> None:
+        """Wait until the files are written (after `search_docs`)."""
+        self.workers.results()
 
     def close(self, wait: bool = True) -> None:
         self.workers.close(wait)

@@ -156,7 +156,7 @@ def on_post_build(config, **kwargs):
     site = Path(config["site_dir"])
     # Every vendor's pages, history pages, feeds and API file (made by the plan's workers while mkdocs ran),
     # written by the workers since the shells were rendered, the pages inside the shells. Only the URLs and
-    # the search index's JSON come back; this process does the list pages' entries and the sitemap meanwhile.
+    # the search index's JSON come back; this process completes the index and the sitemap meanwhile.
     try:
         missing = [key for key in SHELLS if key not in _SHELLS]
         if missing and _PLAN.vendors:
@@ -172,18 +172,20 @@ def on_post_build(config, **kwargs):
         list_docs = shell.search_docs(entries)
         base_url = (config.get("site_url") or "").rstrip("/") + "/"
         _add_to_sitemap(site, [base_url + u for u in urls])
-        vendor_docs = _PLAN.written() if _PLAN.vendors else ""
+        vendor_docs = _PLAN.search_docs() if _PLAN.vendors else ""
+        _add_to_search_index(site, ",".join(docs for docs in (vendor_docs, list_docs) if docs))
+        indexed = time.perf_counter()
+        if _PLAN.vendors:
+            _PLAN.written()
     except WorkerError as e:
         raise Abort(f"ERP Watch: {e}") from None
     finally:
         _PLAN.close(wait=False)  # the workers exit (and free their memory) while this process goes on
         gc.unfreeze()
-    written = time.perf_counter()
-    _add_to_search_index(site, ",".join(docs for docs in (vendor_docs, list_docs) if docs))
     for lang, _depth in SHELLS:
         shutil.rmtree(site / ("zh" if lang == "zh" else "") / shell.SHELL, ignore_errors=True)
-    log.info("ERP Watch: %d vendors' pages, feeds and API files made and written in %.1f s; search index %.1f s",
-             len(_PLAN.vendors), written - started, time.perf_counter() - written)
+    log.info("ERP Watch: %d vendors' pages, feeds and API files made and written in %.1f s (search index and "
+             "sitemap done after %.1f s)", len(_PLAN.vendors), time.perf_counter() - started, indexed - started)
 
 
 def _add_to_search_index(site: Path, docs: str) -> None:
