@@ -62,11 +62,17 @@ class FastPage(str):
         if vendor_feed:
             meta.update(vendor_feed=vendor_feed, vendor_name=_meta_title(vendor_name or ""))
         front = "".join(f'{k}: "{v}"\n' for k, v in meta.items())
-        self = super().__new__(cls, f"---\n{front}---\n{body}")
-        self.title, self.body, self.lang = title, body, lang
+        head = f"---\n{front}---\n"
+        self = super().__new__(cls, head + body)
+        self._body_at = len(head)  # the body is this string's end: not kept twice (a build holds many pages)
+        self.title, self.lang = title, lang
         self.vendor_feed, self.vendor_name, self.search = vendor_feed, vendor_name, search
         self.search_skip, self.nav = frozenset(search_skip), nav
         return self
+
+    @property
+    def body(self) -> str:
+        return self[self._body_at:]
 
     def __reduce__(self):  # pickled between the build's worker processes
         return (FastPage, (self.title, self.body, self.lang, self.vendor_feed, self.vendor_name, self.search,
