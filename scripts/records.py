@@ -193,7 +193,7 @@ def check_file(path: Path, lines: bool = True) -> Result:
         data = yamlsafe.load_data(raw) if raw is not None else None
         if isinstance(data, dict):
             loaded = yamlsafe.Loaded(data=data)
-            out = _Collector(display_path(path), loaded)
+            out = _Collector("", loaded)  # never shown: with any problem the file is read again below
             _check_record(data, path, out)
             if not out.items:
                 return Result(path, record=data, loaded=loaded)
