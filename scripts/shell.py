@@ -256,5 +256,5 @@ def _write(path: str, text: str, made: set) -> None:
     if folder not in made:
         os.makedirs(folder, exist_ok=True)
         made.add(folder)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
+    with open(path, "wb") as f:  # binary: no text layer to set up per file (11 files per vendor)
+        f.write(text.encode("utf-8"))
