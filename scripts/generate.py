@@ -217,9 +217,8 @@ class Plan:
     def segment(self, words: list[str]) -> None:
         """Have the workers make their pages' search entries into the search index's JSON (shell.search_docs),
         Chinese segmented with `words` kept whole (segmenter.teach), once they have made the entries;
-        returns at once (see `written`)."""
+        returns at once (see `search_docs`)."""
         self.workers.start("segment", words)
-        self._segmenting = True
 
     def start_writing(self, shells: dict, site: Path) -> None:
         """Have the workers write every vendor's files into the built site (shell.write_vendor); returns at
@@ -290,7 +289,7 @@ class _Share:
         self.plan = plan
         self.store = CachedStore(plan.store) if plan.store is not None else None
         self.pages: dict[int, dict[str, str]] = {}
-        self.search: dict[int, list[dict]] = {}  # the pages' search entries (`entries`), until `write`
+        self.search: dict[int, list[dict]] = {}  # the pages' search entries (`entries`), until `segment`
 
     def summaries(self) -> dict:
         """Check each record and make its vendor's files (kept until `write`), one vendor at a time: its change
@@ -350,7 +349,7 @@ class _Share:
                 "summary": api.vendor_summary(rec, rows["en"], plan.config["site_url"])}, vendor_changes, events, qinfo, rows
 
     def entries(self) -> dict[int, list[str]]:
-        """The URLs of the vendors' pages; their search entries are kept for `write` (shell.page_entries)."""
+        """The URLs of the vendors' pages; their search entries are kept for `segment` (shell.page_entries)."""
         urls = {}
         for i, files in self.pages.items():
             self.search[i], urls[i] = shell.page_entries(files)
