@@ -228,8 +228,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "as_of": {"en": "as of", "zh": "截至"},
     "yardstick_title": {"en": "Amazon's rule as a yardstick", "zh": "以亚马逊规则为参照"},
     "yardstick_vendor_states": {"en": "What this vendor states", "zh": "该服务商的说法"},
-    "yardstick_note": {"en": "Shown side by side for comparison; ERP Watch does not judge compliance.",
-                       "zh": "并列展示以便对照;ERP Watch 不判断是否合规。"},
+    "yardstick_note": {"en": "Shown side by side for comparison. The two may not cover the same data: read each for what it "
+                              "covers. ERP Watch does not judge compliance.",
+                       "zh": "并列展示以便对照。两者涵盖的数据未必相同:请分别阅读各自所涵盖的范围。ERP Watch 不判断是否合规。"},
     "not_yet_fetched": {"en": "not yet fetched (URL seen only inside another text)", "zh": "尚未抓取(仅在其他文本中见到此网址)"},
     "n_reports": {"en": "third-party report(s)", "zh": "条第三方说法"},
     "n_observations": {"en": "observation(s) of ours", "zh": "条本站观察"},

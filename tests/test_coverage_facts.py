@@ -64,13 +64,19 @@ def _needles(entry: dict) -> list[str]:
     return sorted(needles)
 
 
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("real-site")
+    build_site(tmp, ROOT / "vendors")  # the real records, and the incidents beside them
+    return tmp / "site"
+
+
 @needs_facts
-def test_lead_only_entry_is_published_nowhere(tmp_path):
+def test_lead_only_entry_is_published_nowhere(real_site):
     leads = _lead_only_entries(SHARED)
     assert leads, "the facts have no LEAD ONLY entry: this test checks nothing"
     needles = [n for lead in leads for n in _needles(lead)]
-    build_site(tmp_path, ROOT / "vendors")  # the real records and incidents
-    site = tmp_path / "site"
+    site = real_site
     checked = 0
     for path in sorted(p for p in site.rglob("*") if p.is_file() and p.suffix in (".html", ".xml", ".json", ".txt")):
         raw = path.read_text(encoding="utf-8", errors="replace")
@@ -83,3 +89,19 @@ def test_lead_only_entry_is_published_nowhere(tmp_path):
         assert not found, f"{path.relative_to(site)} contains the unverified lead: {found[:3]}"
     assert (site / "search" / "search_index.json").is_file() and (site / "api" / "v1" / "events.json").is_file()
     assert checked > 20
+
+
+def test_methodology_has_rules_and_pending_checks(real_site):
+    from bs4 import BeautifulSoup
+
+    from scripts import incidents, yardstick
+    for page, heading in (("methodology/index.html", "Pending checks"), ("zh/methodology/index.html", "待核实事项")):
+        soup = BeautifulSoup((real_site / page).read_text(encoding="utf-8"), "html.parser")
+        links = {a.get("href") for a in soup.select(".erp-amazon-rules a")}
+        for rule in yardstick.rules():
+            item = soup.find(id=f"rule-{rule['id']}")
+            assert item is not None and rule["source"]["url"] in links, rule["id"]
+            assert " ".join(rule["quote"].split()) in " ".join(item.get_text().split())
+        assert soup.find(id="pending-checks").get_text().startswith(heading)
+        for p in incidents.load_pending()[0]:
+            assert soup.find(id=f"pending-{p['slug']}") is not None, p["slug"]
