@@ -206,3 +206,17 @@ def test_repository_files_are_valid():
     assert {x["kind"] for x in found} <= set(incidents.KINDS)
     pending, problems = incidents.load_pending()
     assert problems == [] and {x["slug"] for x in pending} >= {"zhenyi-erp", "sellingexpress"}
+
+
+def test_contributing_snippet_fits_the_schema(tmp_path):
+    text = (Path(__file__).parent.parent / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text.split("## What the vendor does not say itself", 1)[1].split("\n## ", 1)[0]
+    snippet = yamlsafe.load(section.split("```yaml\n", 1)[1].split("```", 1)[0].encode()).data
+    data = copy.deepcopy(BASE)
+    data.update(snippet)
+    data["sources"] += [{"id": "example-listing", "url": "https://apps.example.com/x", "publisher": "Example Apps",
+                         "kind": "marketplace"},
+                        {"id": "example-policy", "url": "https://example-erp.test/policy", "publisher": "Example ERP",
+                         "kind": "vendor"}]
+    assert set(snippet) == {"languages", "company_unnamed", "policy_search", "reports", "observations"}
+    assert _check(tmp_path, data) == []
