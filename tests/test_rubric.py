@@ -273,7 +273,10 @@ def _part(record, path):
 def _check_evidence(record):
     source_ids = {s["id"] for s in record["sources"]}
     for a in evaluate(record):
-        if a["answer"] != "unknown":
+        if a["answer"] == "no-policy-found":
+            # rests on the record's policy_search (a search, not a passage), so it cites no source
+            assert record.get("policy_search"), (record["id"], a["question"])
+        elif a["answer"] != "unknown":
             assert a["evidence"], (record["id"], a["question"])
         for e in a["evidence"]:
             assert e["source"] in source_ids, (record["id"], a["question"], e)
@@ -320,4 +323,5 @@ def test_bqool_answers():
     pbd = got["privacy-by-default"]
     assert pbd["answer"] == "disputed"
     assert {e["source"] for e in pbd["evidence"]} == {"bqool-review-settings", "eeeen-article"}
-    assert got["sharing-or-resale"]["answer"] == "unknown"  # no statement recorded, so not "no"
+    # no statement recorded and no privacy policy found (policy_search), so not "no"
+    assert got["sharing-or-resale"]["answer"] == "no-policy-found"
