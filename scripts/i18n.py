@@ -141,6 +141,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "topic_location": {"en": "Data location", "zh": "数据存放地"},
     "topic_security": {"en": "Security", "zh": "安全"},
     "topic_change-notice": {"en": "Change notice", "zh": "变更通知"},
+    "topic_other": {"en": "Other", "zh": "其他"},
     "policy_type_privacy-policy": {"en": "privacy policy", "zh": "隐私政策"},
     "policy_type_terms-of-service": {"en": "terms of service", "zh": "服务条款"},
     "policy_type_data-processing": {"en": "data processing", "zh": "数据处理"},
