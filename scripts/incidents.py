@@ -135,11 +135,7 @@ def load_pending(directory: Path | None = None) -> tuple[list[dict], list[str]]:
 
 def as_incident(data: dict) -> dict:
     """An incident file in the shape of a vendor record's incident (its citations under `sources`), with
-    `kind`; the file's source registry is returned by registry()."""
+    `kind`; the file's own `sources` stay with the file."""
     inc = {k: v for k, v in data.items() if k not in ("schema_version", "sources", "evidence")}
     inc["sources"] = data["evidence"]
     return inc
-
-
-def registry(data: dict) -> dict[str, dict]:
-    return {s["id"]: s for s in data["sources"]}
