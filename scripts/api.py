@@ -61,7 +61,7 @@ def vendor_summary(rec: dict, rows: list[dict], site_url: str) -> dict:
     """A vendor's entry in vendors.json."""
     last = max((r["last_change"]["date"] for r in rows if r["last_change"]), default=None)
     return {
-        "id": rec["id"], "name": rec["name"], "names": rec.get("names", {}), "website": rec["website"],
+        "id": rec["id"], "name": rec["name"], "names": rec.get("names", {}), "website": rec.get("website"),
         "categories": rec.get("categories", []), "marketplaces": rec.get("marketplaces", []),
         "counts": {k: len(rec.get(k, [])) for k in ("claims", "incidents", "toggles", "policies", "sources", "access")},
         "current_defaults": _current_defaults(rec), "last_policy_change": last, "links": _links(site_url, rec["id"]),
@@ -158,7 +158,8 @@ def openapi(site_url: str) -> dict:
                      "last_policy_change", "links"],
         "properties": {
             "id": {"type": "string"}, "name": {"type": "string"}, "names": {"type": "object"},
-            "website": {"type": "string"}, "categories": {"type": "array", "items": {"type": "string"}},
+            "website": {"type": ["string", "null"], "description": "null when the sources do not give one"},
+            "categories": {"type": "array", "items": {"type": "string"}},
             "marketplaces": {"type": "array", "items": {"type": "string"}},
             "counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
             "current_defaults": defaults, "last_policy_change": str_or_null, "links": links}}

@@ -239,7 +239,10 @@ def vendor_body(view: VendorView, lang: str, base: str, root: str, docs: list[di
         w(f'<p><strong>{T("other_names")}:</strong> ')
         w(", ".join(f'<span class="erp-name" lang="{_a(code)}">{_a(n)}</span>' for n, code in other_names))
         w("</p>")
-    w(f'<p><strong>{T("website")}:</strong> <a href="{_href(r["website"])}" rel="nofollow noopener">{_a(r["website"])}</a></p>')
+    if r.get("website"):
+        w(f'<p><strong>{T("website")}:</strong> <a href="{_href(r["website"])}" rel="nofollow noopener">{_a(r["website"])}</a></p>')
+    else:
+        w(f'<p><strong>{T("website")}:</strong> {T("website_not_given")}</p>')
     company = r.get("company")
     if company:
         w(f'<p><strong>{T("company")}:</strong> {txt(company.get("name"))}')

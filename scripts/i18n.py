@@ -41,6 +41,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "none_recorded": {"en": "none recorded", "zh": "无记录"},
     "not_yet_checked": {"en": "not yet checked", "zh": "尚未检查"},
     "website": {"en": "Website", "zh": "网站"},
+    "website_not_given": {"en": "not given in the sources", "zh": "来源中未给出"},
     "company": {"en": "Company", "zh": "公司"},
     "country": {"en": "Country", "zh": "国家/地区"},
     "other_names": {"en": "Other names", "zh": "其他名称"},
