@@ -63,7 +63,9 @@ def vendor_summary(rec: dict, rows: list[dict], site_url: str) -> dict:
     return {
         "id": rec["id"], "name": rec["name"], "names": rec.get("names", {}), "website": rec.get("website"),
         "categories": rec.get("categories", []), "marketplaces": rec.get("marketplaces", []),
-        "counts": {k: len(rec.get(k, [])) for k in ("claims", "incidents", "toggles", "policies", "sources", "access")},
+        "counts": {k: len(rec.get(k, [])) for k in ("claims", "incidents", "toggles", "policies", "sources", "access",
+                                                    "reports", "observations")},
+        "languages": rec.get("languages", []), "policy_search": rec.get("policy_search"),
         "current_defaults": _current_defaults(rec), "last_policy_change": last, "links": _links(site_url, rec["id"]),
     }
 
@@ -155,14 +157,19 @@ def openapi(site_url: str) -> dict:
     summary = {
         "type": "object", "additionalProperties": False,
         "required": ["id", "name", "names", "website", "categories", "marketplaces", "counts", "current_defaults",
-                     "last_policy_change", "links"],
+                     "last_policy_change", "links", "languages", "policy_search"],
         "properties": {
             "id": {"type": "string"}, "name": {"type": "string"}, "names": {"type": "object"},
             "website": {"type": ["string", "null"], "description": "null when the sources do not give one"},
             "categories": {"type": "array", "items": {"type": "string"}},
             "marketplaces": {"type": "array", "items": {"type": "string"}},
             "counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
-            "current_defaults": defaults, "last_policy_change": str_or_null, "links": links}}
+            "current_defaults": defaults, "last_policy_change": str_or_null, "links": links,
+            "languages": {"type": "array", "items": {"type": "string"},
+                          "description": "BCP 47 tags of the languages the vendor's own pages are published in"},
+            "policy_search": {"oneOf": [{"type": "null"}, {"$ref": schema_id(site_url) + "#/$defs/policySearch"}],
+                              "description": "Set when the vendor's own data policy was searched for and not found "
+                                             "(found is always false); null otherwise. Never means 'has no policy'."}}}
     event = {
         "type": "object", "additionalProperties": False,
         "required": ["id", "type", "vendor", "date", "date_text", "date_exact", "sort_date", "title", "summary", "url"],

@@ -64,6 +64,8 @@ def _doc_rows(record: dict, store, lang: str) -> list[dict]:
             if last_ok and _now() - dt.datetime.fromisoformat(last_ok.replace("Z", "+00:00")) > STALE_AFTER:
                 state = "stale"
         text = {"unchecked": "not_yet_checked", "failed": "failed", "ok": "ok", "stale": "stale"}[state]
+        if state == "unchecked" and p.get("seen_in_text"):
+            text = "not_yet_fetched"  # the facts saw the URL only inside another text: nobody has read it yet
         state_text = t(text, lang)
         if state == "failed":
             state_text += f" ({status.get('failure')})"
@@ -99,7 +101,9 @@ def _compare_row(record: dict, observed: dict, lang: str) -> dict:
     return {"id": record["id"], "name": record["name"], "zh_names": record.get("names", {}).get("zh", []),
             "categories": record.get("categories", []), "marketplaces": record.get("marketplaces", []),
             "access": access, "defaults": defaults, "incidents": len(record.get("incidents", [])),
-            "last_change": last, "last_change_sort": last or ""}
+            "last_change": last, "last_change_sort": last or "",
+            "languages": record.get("languages", []), "policy_search": record.get("policy_search"),
+            "reports": len(record.get("reports", [])), "observations": len(record.get("observations", []))}
 
 
 def build_pages(recs: list[dict], store, config: dict, vendors_dir: Path, workers: int | None = None) -> dict[str, str]:
