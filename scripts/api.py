@@ -102,7 +102,8 @@ def event_json(event: dict, site_url: str) -> str:
     """One event as an item of events.json (`dumps` of the whole file is these items joined)."""
     base = site_url.rstrip("/") + "/"
     item = {k: event.get(k) for k in ("id", "type", "vendor", "date", "date_text", "date_exact", "sort_date", "title",
-                                      "summary", "excerpt")} | {"url": base + event["link"]}
+                                      "summary", "excerpt")} | {"url": base + event["link"],
+                                                                "kind": event.get("kind", "vendor")}
     return dumps(item)[:-1]
 
 
@@ -134,6 +135,22 @@ def index_files(summaries: list[dict], event_items: list, site_url: str) -> dict
     files[f"{API}schema/vendor.json"] = dumps(schema)
     files[f"{API}openapi.json"] = dumps(openapi(site_url))
     return files
+
+
+def incidents_file(vendor_entries: list[dict], standalone: list[dict], site_url: str) -> dict[str, str]:
+    """incidents.json: every incident, newest first by its own dates (undated ones last, by id), each with
+    `kind`: vendor (the full text is in the vendor's file), ecosystem or platform (the full file is here)."""
+    from scripts import incident_pages
+    items = vendor_entries + [incident_pages.api_entry(x, site_url) for x in standalone]
+    from scripts.derive import parse_date
+
+    def when(x):  # a date without its year cannot be placed: after the dated ones
+        d = parse_date(x.get("reported")) or parse_date(x.get("occurred"))
+        low = d.lower() if d is not None else None
+        return (low is not None, low.isoformat() if low else "")
+    items.sort(key=lambda x: (x["kind"], x["vendor"] or "", x["id"]))
+    items.sort(key=when, reverse=True)
+    return {f"{API}incidents.json": dumps({"api_version": 1, "incidents": items})}
 
 
 def _localized() -> dict:
@@ -172,15 +189,36 @@ def openapi(site_url: str) -> dict:
                                              "(found is always false); null otherwise. Never means 'has no policy'."}}}
     event = {
         "type": "object", "additionalProperties": False,
-        "required": ["id", "type", "vendor", "date", "date_text", "date_exact", "sort_date", "title", "summary", "url"],
+        "required": ["id", "type", "vendor", "kind", "date", "date_text", "date_exact", "sort_date", "title", "summary",
+                     "url"],
         "properties": {
             "id": {"type": "string", "pattern": "^tag:"},
             "type": {"enum": ["vendor-added", "toggle-default", "incident-reported", "incident-status",
                               "vendor-responded", "policy-changed", "claim-removed", "claim-restored"]},
-            "vendor": {"type": "string"}, "date": str_or_null, "date_text": _localized(),
+            "vendor": {"type": ["string", "null"], "description": "The vendor's id; null for an incident without a vendor record"},
+            "kind": {"enum": ["vendor", "ecosystem", "platform"],
+                     "description": "vendor: about a vendor with a record; ecosystem: an incident whose sources name no "
+                                    "seller-tool vendor; platform: an incident on the marketplace's side"},
+            "date": str_or_null, "date_text": _localized(),
             "date_exact": {"type": "boolean"}, "sort_date": {"type": "string", "format": "date"},
             "title": _localized(), "summary": _localized(), "excerpt": str_or_null,
             "url": {"type": "string", "format": "uri"}}}
+    incident = {
+        "type": "object", "additionalProperties": False,
+        "required": ["id", "kind", "vendor", "title", "status", "occurred", "reported", "summary", "url", "record"],
+        "properties": {
+            "id": {"type": "string"},
+            "kind": {"enum": ["vendor", "ecosystem", "platform"],
+                     "description": "vendor: a vendor's incident (full text in vendors/{id}.json); ecosystem: the sources "
+                                    "name no seller-tool vendor (\"ecosystem incident (vendor not named)\"); platform: an "
+                                    "incident on the marketplace's side"},
+            "vendor": {"type": ["string", "null"], "description": "The vendor's id, for kind vendor"},
+            "title": {"$ref": schema_id(site_url) + "#/$defs/text"}, "status": {"type": "string"},
+            "occurred": str_or_null, "reported": str_or_null,
+            "summary": {"$ref": schema_id(site_url) + "#/$defs/text"}, "url": {"type": "string", "format": "uri"},
+            "record": {"description": "For ecosystem and platform incidents: the incident file as validated "
+                                      "(incidents/schema.json: its sources, evidence, statements, alleged_by); null for "
+                                      "kind vendor", "type": ["object", "null"]}}}
     detail = {
         "type": "object", "required": ["api_version", "record", "derived"], "additionalProperties": False,
         "properties": {"api_version": {"const": 1}, "record": rec_ref, "derived": {
@@ -213,6 +251,9 @@ def openapi(site_url: str) -> dict:
                                            "responses": ok("VendorDetail", "The record as validated, plus derived fields")}},
             "/events.json": {"get": {"operationId": "listEvents", "summary": "All events, newest first",
                                      "responses": ok("EventList", "Events with stable tag: ids")}},
+            "/incidents.json": {"get": {"operationId": "listIncidents",
+                                        "summary": "Every incident: vendors' incidents and those without a vendor record",
+                                        "responses": ok("IncidentList", "Incidents with their kind, newest first")}},
             "/schema/vendor.json": {"get": {"operationId": "getRecordSchema", "summary": "JSON Schema of vendor records",
                                             "responses": {"200": {"description": "JSON Schema (2020-12)",
                                                                   "content": {"application/schema+json": {}}}}}},
@@ -224,6 +265,10 @@ def openapi(site_url: str) -> dict:
                                           "vendors": {"type": "array", "items": {"$ref": "#/components/schemas/VendorSummary"}}}},
             "VendorDetail": detail,
             "Event": event,
+            "Incident": incident,
+            "IncidentList": {"type": "object", "required": ["api_version", "incidents"], "additionalProperties": False,
+                             "properties": {"api_version": {"const": 1},
+                                            "incidents": {"type": "array", "items": {"$ref": "#/components/schemas/Incident"}}}},
             "EventList": {"type": "object", "required": ["api_version", "events"], "additionalProperties": False,
                           "properties": {"api_version": {"const": 1},
                                          "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}},

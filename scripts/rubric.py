@@ -291,15 +291,15 @@ def _claims(record: dict, topics: tuple[str, ...], said: dict):
     evidence = [e for i, c in current for e in cite(f"claims[{i}]", c.get("sources"))
                 if kinds.get(e["source"]) == "vendor"]
     search = record.get("policy_search")
+    answer = "yes" if current else "unknown"
     if current:
         en = [said["en"] + " " + " ".join(plain(c.get("summary"), "en") for _, c in current)]
         zh = [said["zh"] + "".join(plain(c.get("summary"), "zh") for _, c in current)]
     elif isinstance(search, dict):
-        when = search.get("searched")
-        return "no-policy-found", [], _text(
-            [f"No published data policy of the vendor was found (searched as of {_date(when, 'en')}), and no "
-             f"statement on this from the vendor's own pages is recorded. This is not a “no”."],
-            [f"未找到服务商已发布的数据政策(检索截至{_date(when, 'zh')}),记录中也没有服务商自己页面的相关说明。这不等于“否”。"])
+        when, answer = search.get("searched"), "no-policy-found"
+        en = [f"No published data policy of the vendor was found (searched as of {_date(when, 'en')}), and no "
+              f"statement on this from the vendor's own pages is recorded. This is not a “no”."]
+        zh = [f"未找到服务商已发布的数据政策(检索截至{_date(when, 'zh')}),记录中也没有服务商自己页面的相关说明。这不等于“否”。"]
     else:
         en, zh = ["No current statement on this is recorded."], ["记录中没有这方面的现行说明。"]
     if others:
@@ -313,7 +313,7 @@ def _claims(record: dict, topics: tuple[str, ...], said: dict):
                              f"{_date(c['ended'].get('date'), 'zh')})" for _, c in ended)
         en.append(f"Earlier statements that no longer apply are not counted: {listed_en}.")
         zh.append(f"已不再适用的先前说法不计入:{listed_zh}。")
-    return ("yes" if current else "unknown"), evidence, _text(en, zh)
+    return answer, evidence, _text(en, zh)
 
 
 def retention(record: dict):

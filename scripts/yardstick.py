@@ -22,10 +22,27 @@ def _rules() -> tuple:
     if loaded.problems:
         raise ValueError("; ".join(f"{RULES_PATH}:{p.line}: {p.message}" for p in loaded.problems))
     rules = loaded.data.get("rules") or []
-    for r in rules:  # a rule without its quote and source link is not shown anywhere
-        if not (r.get("quote") and isinstance(r.get("source"), dict) and r["source"].get("url")):
-            raise ValueError(f"{RULES_PATH}: rule {r.get('id')!r} needs a quote and a source with a url")
+    for r in rules:
+        _check_rule(r)
     return tuple(rules)
+
+
+_RULE_KEYS = {"id", "title", "quote", "label", "yardstick", "rubric", "source"}
+
+
+def _check_rule(r: dict) -> None:
+    """A rule without its quote and source link is shown nowhere; a text missing a language, or an unknown
+    key (in a flow mapping, an unquoted comma starts a new key), is a mistake in the file."""
+    where = f"{RULES_PATH}: rule {r.get('id')!r}"
+    if set(r) - _RULE_KEYS:
+        raise ValueError(f"{where}: unknown keys {sorted(set(r) - _RULE_KEYS)}")
+    if not (isinstance(r.get("quote"), str) and isinstance(r.get("source"), dict) and r["source"].get("url")):
+        raise ValueError(f"{where} needs a quote and a source with a url")
+    for key in ("title", "label"):
+        value = r.get(key)
+        if key in r and not (isinstance(value, dict) and set(value) == {"en", "zh"}
+                             and all(isinstance(v, str) and v for v in value.values())):
+            raise ValueError(f"{where}: {key} needs exactly an en and a zh text")
 
 
 def rules() -> tuple:
