@@ -215,7 +215,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "data_policy": {"en": "Data policy", "zh": "数据政策"},
     "policy_not_found": {"en": "No published data policy found", "zh": "未找到已发布的数据政策"},
     "searched_as_of": {"en": "searched as of", "zh": "检索截至"},
-    "searched_for": {"en": "searched", "zh": "检索范围"},
     "third_party_reports": {"en": "What third parties report", "zh": "第三方的说法"},
     "reports_intro": {"en": "These are statements by others about the vendor, not the vendor's own claims; they are not counted in the rubric.",
                       "zh": "以下是他人关于该服务商的说法,并非服务商自己的声明;不计入透明度评估。"},

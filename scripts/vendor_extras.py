@@ -25,8 +25,8 @@ def head_html(r: dict, L) -> str:
     ps = r.get("policy_search")
     if isinstance(ps, dict):
         out.append(f'<p class="erp-policy-search"><strong>{T("data_policy")}:</strong> {policy_search_text(ps, L)}')
-        if ps.get("note"):
-            out.append(f' <small>({T("searched_for")}: {L.txt(ps["note"])})</small>')
+        if ps.get("note"):  # what was searched, in the record's words
+            out.append(f'<br><small>{L.txt(ps["note"])}</small>')
         out.append("</p>")
     return "".join(out)
 

@@ -53,11 +53,10 @@ def _lead_only_entries(shared: Path) -> list[dict]:
 
 
 def _needles(entry: dict) -> list[str]:
-    """Distinctive parts of an unverified lead: its source URL, and every 12-character stretch of its quotes
-    (an excerpt of a quote is still the quote), besides the names the lead rests on."""
+    """Distinctive parts of an unverified lead: every 12-character stretch of its quotes (an excerpt of a
+    quote is still the quote), besides the names the lead rests on. Not its source's URL: the same page may
+    hold other, verified facts (the facts cite it for other vendors)."""
     needles = {"CNVD", "国家信息安全漏洞共享平台", "12起"}
-    if entry.get("source_url"):
-        needles.add(entry["source_url"].split("://", 1)[-1].rstrip("/"))
     for quote in entry.get("quotes") or []:
         q = fold(quote)
         needles.update(q[i:i + 12] for i in range(0, max(1, len(q) - 11)))
