@@ -25,8 +25,12 @@ PENDING_SCHEMA_PATH = ROOT / "reference" / "pending" / "schema.json"
 KINDS = ("ecosystem", "platform")
 
 
-def incidents_dir() -> Path:
-    return Path(os.environ.get("ERPWATCH_INCIDENTS_DIR") or ROOT / "incidents")
+def incidents_dir(vendors_dir: Path | None = None) -> Path:
+    """$ERPWATCH_INCIDENTS_DIR, else the incidents/ folder beside the vendors' folder (a site built from
+    another folder of records, as tests do, has only the incidents beside those records)."""
+    if os.environ.get("ERPWATCH_INCIDENTS_DIR"):
+        return Path(os.environ["ERPWATCH_INCIDENTS_DIR"])
+    return (Path(vendors_dir).parent if vendors_dir is not None else ROOT) / "incidents"
 
 
 def pending_dir() -> Path:
