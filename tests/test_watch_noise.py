@@ -40,6 +40,12 @@ def make(tmp_path):
         c.close()
 
 
+def held(suite, ok: bool) -> None:
+    """Count the case in the `watcher-noise` suite line (held: noise not announced, a real change kept)."""
+    suite("watcher-noise", tried=1, rejected=int(ok), escaped=int(not ok))
+    assert ok
+
+
 def doc(server):
     return Target("acme-tools", "privacy", server.url("/privacy"))
 
@@ -71,28 +77,29 @@ def test_cf_decode():
 
 
 @pytest.mark.parametrize("obfuscated", OBFUSCATED)
-def test_cloudflare_email_obfuscation_is_not_a_change(server, make, obfuscated):
+def test_cloudflare_email_obfuscation_is_not_a_change(server, make, obfuscated, suite):
     assert extract(with_contact(obfuscated)) == extract(with_contact(PLAIN_CONTACT))
     server.route("/privacy", with_contact(PLAIN_CONTACT))
     w = make()
     w.check(doc(server))
     server.route("/privacy", with_contact(obfuscated))
-    assert w.check(doc(server)).result == "unchanged"
+    held(suite, w.check(doc(server)).result == "unchanged")
     assert "privacy@example.test or dpo@example.test" in w.store.current_text("acme-tools", "privacy")
 
 
 @pytest.mark.parametrize("style", ["display:none", "display:\tnone", "DISPLAY: NONE", "display : none !important",
                                    "color:red;display:none;", "Visibility:\nHidden", "display:none!important"])
-def test_hidden_blocks_are_dropped_however_written(style):
+def test_hidden_blocks_are_dropped_however_written(style, suite):
     page = policy_page(PARAS, after="").replace(
         "<main>", f'<main><div style="{style}">Limited offer: upgrade today and save forty percent.</div>')
+    held(suite, extract(page) == extract(policy_page(PARAS)))
     assert "Limited offer" not in extract(page) and PARAS[3] in extract(page)
     # a property that only ends the same is not hiding anything
     shown = page.replace(style, "--menu-display: none")
     assert "Limited offer" in extract(shown)
 
 
-def test_control_characters_are_not_a_change(server, make):
+def test_control_characters_are_not_a_change(server, make, suite):
     server.route("/privacy", policy_page(PARAS))
     w = make()
     w.check(doc(server))
@@ -100,14 +107,14 @@ def test_control_characters_are_not_a_change(server, make):
     noisy = noisy.replace(" keep ", " \x1bkeep\x7f ", 1).replace(" sell ", " se\x85ll ", 2)
     server.route("/privacy", noisy)
     outcome = w.check(doc(server))
-    assert outcome.result == "unchanged", outcome.event and outcome.event["diff"]
+    held(suite, outcome.result == "unchanged")
 
 
 def variant(banner: str) -> str:
     return policy_page(PARAS[:5] + [banner] + PARAS[5:])
 
 
-def test_a_page_flipping_between_variants_is_announced_once(server, make):
+def test_a_page_flipping_between_variants_is_announced_once(server, make, suite):
     a, b = variant("Sellers in the EU: see section 9 for your rights."), variant("New: read our data FAQ.")
     w = make()
     results = []
@@ -123,6 +130,7 @@ def test_a_page_flipping_between_variants_is_announced_once(server, make):
     rec = {"id": "acme-tools", "name": "Acme Tools", "policies": [{"id": "privacy", "url": doc(server).url}]}
     collected = changes.collect_vendor(rec, w.store)
     assert len(collected) == 5
+    held(suite, len(events.policy_events(collected)) == 1)
     assert [e["link"] for e in events.policy_events(collected)] == ["changes/" + changes.change_slug("acme-tools", "privacy",
                                                                                         log[1]["id"])]
 
@@ -148,13 +156,14 @@ def dated(label: str, date: str, paras=PARAS) -> str:
     ("生效日期：", "二〇二五年三月五日", "二〇二五年四月一日", ZH),
     ("Stand:", "05.03.2025", "01.04.2025", PARAS),
 ])
-def test_a_change_of_only_a_labelled_date_is_minor(server, make, label, before, after, paras):
+def test_a_change_of_only_a_labelled_date_is_minor(server, make, label, before, after, paras, suite):
     w = make()
     server.route("/privacy", dated(label, before, paras))
     w.check(doc(server))
     server.route("/privacy", dated(label, after, paras))
     outcome = w.check(doc(server))
-    assert outcome.result == "changed" and outcome.event["minor"] is True and outcome.summary()["minor"] is True
+    held(suite, outcome.result == "changed" and outcome.event.get("minor") is True)
+    assert outcome.summary()["minor"] is True
     rec = {"id": "acme-tools", "name": "Acme Tools", "policies": [{"id": "privacy", "url": doc(server).url}]}
     collected = changes.collect_vendor(rec, w.store)
     assert len(collected) == 1 and events.policy_events(collected) == []  # on the history, not in the feeds
@@ -178,9 +187,9 @@ def test_a_date_label_after_the_date_and_on_the_line_above():
     # a word that only contains a label word
     ("We understand 2025-01-01 matters.", "We understand 2025-01-02 matters."),
 ])
-def test_lookalikes_are_real_changes(old, new):
-    assert not variants.date_only(old, new)
-    assert variants.flags(new, old, [])  == {}
+def test_lookalikes_are_real_changes(old, new, suite):
+    held(suite, not variants.date_only(old, new))
+    assert variants.flags(new, old, []) == {}
 
 
 def test_history_page_marks_minor_and_revisit_changes():
