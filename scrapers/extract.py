@@ -93,7 +93,7 @@ class SelectorMiss(Exception):
 
 def extract(html: str, select: str | None = None, remove: str | None = None) -> str:
     soup = BeautifulSoup(html, "lxml")
-    if "cfemail" in html or "email-protection" in html:
+    if "protected]" in html:  # Cloudflare's placeholder, "[email protected]": one cheap search per page
         _reveal_cf_emails(soup)
     # (Comments, doctypes and processing instructions need no removal: only plain strings are rendered.)
     for tag in _tags(soup):
@@ -122,7 +122,8 @@ def extract(html: str, select: str | None = None, remove: str | None = None) -> 
 
 def _reveal_cf_emails(soup: BeautifulSoup) -> None:
     """Put back the addresses Cloudflare hid (data-cfemail elements, email-protection links whose text is
-    the "[email protected]" placeholder), so a page reads the same served obfuscated or not."""
+    the "[email protected]" placeholder), so a page reads the same served obfuscated or not. (A link whose
+    text is not an address keeps its text either way: only its href is rewritten, and hrefs are not text.)"""
     for tag in soup.find_all(attrs={"data-cfemail": True}):
         address = cf_decode(str(tag["data-cfemail"]))
         if address is not None:

@@ -21,7 +21,7 @@ import unicodedata
 # Characters with no visible width that pages sprinkle through text (soft hyphen, zero-width space, word
 # joiner, BOM). Removed from the stored text; ZWJ/ZWNJ stay there because some scripts and emoji need them.
 # Control characters (C0 but whitespace, DEL, C1) go too: NUL bytes and stray controls in a page are never text.
-_CONTROL_CHARS = [c for c in [*range(0x20), *range(0x7f, 0xa0)] if not chr(c).isspace()]
+_CONTROL_CHARS = [c for c in [*range(0x20), *range(0x7f, 0xa0)] if chr(c) not in "\t\n\r\x0b\x0c"]
 _INVISIBLE = dict.fromkeys([*map(ord, "\u00ad\u200b\u2060\ufeff"), *_CONTROL_CHARS])
 _SPACES = re.compile(r"[^\S\n]+")  # any whitespace except newline, incl. NBSP and ideographic space
 _BLANK_RUNS = re.compile(r"\n{3,}")
