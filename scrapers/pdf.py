@@ -5,7 +5,8 @@ pypdf is pure Python and reads what it is given: the bounds here keep one bad fi
   a compressed stream may inflate to;
 - pages: at most MAX_PAGES (a policy has tens; a file with thousands of pages is not one);
 - time: the deadline is checked after every page, so a file whose pages are each slow to read is cut after
-  at most MAX_SECONDS plus one page (pypdf cannot be interrupted inside one page's content stream);
+  at most MAX_SECONDS plus one page (pypdf cannot be interrupted inside one page's content stream); one
+  page's content is at most MAX_PAGE_CONTENT bytes, which bounds that page's time;
 - text: at most MAX_CHARS characters in all.
 Every problem is a PdfError whose message says what is wrong with the file, for the document's Failure.
 
@@ -23,6 +24,7 @@ import time
 MAX_PAGES = 500
 MAX_SECONDS = 20.0
 MAX_CHARS = 2_000_000
+MAX_PAGE_CONTENT = 1_000_000  # decoded content-stream bytes of one page: ~3 s of pypdf; a text page has ~30 KB
 
 # pypdf reports every oddity of a damaged file on its logger; the Failure message says what matters.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -39,7 +41,7 @@ class NoTextLayer(PdfError):
 def pdf_text(data: bytes, clock=time.monotonic) -> str:
     """The text of every page, in order, pages separated by a blank line (not yet normalised)."""
     from pypdf import PdfReader  # imported on first need: most runs have no PDF
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
+    from pypdf.errors import DependencyError, FileNotDecryptedError
     start = clock()
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -50,6 +52,11 @@ def pdf_text(data: bytes, clock=time.monotonic) -> str:
             raise PdfError(f"the PDF has {count:,} pages; at most {MAX_PAGES:,} are read")
         pages, chars = [], 0
         for n, page in enumerate(reader.pages, 1):
+            contents = page.get_contents()
+            size = len(contents.get_data()) if contents is not None else 0
+            if size > MAX_PAGE_CONTENT:
+                raise PdfError(f"page {n} of the PDF draws {size:,} bytes of content; at most "
+                               f"{MAX_PAGE_CONTENT:,} are read per page")
             text = page.extract_text() or ""
             chars += len(text)
             if chars > MAX_CHARS:
@@ -64,9 +71,9 @@ def pdf_text(data: bytes, clock=time.monotonic) -> str:
                        "not install") from None
     except FileNotDecryptedError:
         raise PdfError("the PDF is encrypted with a password; its text cannot be read") from None
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
-            OverflowError, ZeroDivisionError, AssertionError, OSError) as e:
-        # A damaged file makes the parser fail in many ways; none of them is a bug of the watcher.
+    except Exception as e:  # noqa: BLE001
+        # A damaged or hostile file makes the parser fail in every way there is (its own errors, KeyError,
+        # zlib.error, RecursionError, ...): each one means this file cannot be read, not a watcher bug.
         raise PdfError(f"the PDF cannot be read ({type(e).__name__}: {_short(e)})") from None
     if not any(p.strip() for p in pages):
         raise NoTextLayer(f"the PDF has no text layer: none of its {count} page(s) has text (scanned images?)")

@@ -221,7 +221,7 @@ class Watcher:
             return [], Failure(EMPTY_EXTRACTION, "the raw HTML of the current version is missing")
         kind, content = stored
         page = Page(content if kind != formats.PDF else "", current.get("final_url") or target.url,
-                    current.get("http_status") or 200, current.get("encoding") or "utf-8", kind=kind,
+                    current.get("http_status") or 200, current.get("encoding") or (None if kind == formats.PDF else "utf-8"), kind=kind,
                     raw=content if kind == formats.PDF else None)
         if kind != formats.HTML:  # plain text and PDF: no selectors; the text reader may have changed
             try:

@@ -154,6 +154,10 @@ def test_pdf_text_is_bounded(monkeypatch):
     monkeypatch.setattr(pdf, "MAX_CHARS", 500)
     with pytest.raises(pdf.PdfError, match="over 500 characters"):
         pdf.pdf_text(text_pdf([[p] for p in PARAS]))
+    monkeypatch.setattr(pdf, "MAX_CHARS", 2_000_000)
+    monkeypatch.setattr(pdf, "MAX_PAGE_CONTENT", 1_000)  # one dense page: refused before pypdf reads it
+    with pytest.raises(pdf.PdfError, match=r"page 1 of the PDF draws [\d,]+ bytes of content; at most 1,000"):
+        pdf.pdf_text(text_pdf([PARAS]))
 
 
 PLAIN = ("Privacy Policy\n\nContact: Data Protection Officer <privacy@example.test>\n"
