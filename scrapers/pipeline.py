@@ -220,9 +220,10 @@ class Watcher:
         if stored is None:
             return [], Failure(EMPTY_EXTRACTION, "the raw HTML of the current version is missing")
         kind, content = stored
-        page = Page(content if kind != formats.PDF else "", current.get("final_url") or target.url,
-                    current.get("http_status") or 200, current.get("encoding") or (None if kind == formats.PDF else "utf-8"), kind=kind,
-                    raw=content if kind == formats.PDF else None)
+        pdf = kind == formats.PDF
+        page = Page("" if pdf else content, current.get("final_url") or target.url,
+                    current.get("http_status") or 200, current.get("encoding") or (None if pdf else "utf-8"),
+                    kind=kind, raw=content if pdf else None)
         if kind != formats.HTML:  # plain text and PDF: no selectors; the text reader may have changed
             try:
                 text, words = page_text(page, target)
