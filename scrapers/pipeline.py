@@ -11,7 +11,9 @@ Rules a reader of the change log relies on:
 - a suspicious shrink (fewer than SHRINK_RATIO of the words at once) is held back as a failure until
   the same text has been seen SHRINK_CONFIRMATIONS checks in a row (or --accept-shrink): a half-loaded
   page or an A/B test must not read as "the vendor deleted half its policy", but a real cut gets
-  recorded without anyone editing files.
+  recorded without anyone editing files;
+- a return to one of the last few variants, or a change of nothing but a labelled date, is recorded with
+  `revisit` / `minor` (scrapers.variants): on the document's history, not in the feeds.
 """
 
 from __future__ import annotations
