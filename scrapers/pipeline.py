@@ -11,13 +11,16 @@ Rules a reader of the change log relies on:
 - a suspicious shrink (fewer than SHRINK_RATIO of the words at once) is held back as a failure until
   the same text has been seen SHRINK_CONFIRMATIONS checks in a row (or --accept-shrink): a half-loaded
   page or an A/B test must not read as "the vendor deleted half its policy", but a real cut gets
-  recorded without anyone editing files.
+  recorded without anyone editing files;
+- a return to one of the last few variants, or a change of nothing but a labelled date, is recorded with
+  `revisit` / `minor` (scrapers.variants): on the document's history, not in the feeds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from scrapers import formats, variants
 from scrapers.diff import counts, word_diff
 from scrapers.extract import EXTRACTOR_VERSION, SelectorMiss, extract
 from scrapers.failures import EMPTY_EXTRACTION, SELECTOR_MISS, SUSPICIOUS_SHRINK, Failure
@@ -47,6 +50,7 @@ class Outcome:
         if self.event:
             item.update(change=self.event["id"], added=self.event["added"], removed=self.event["removed"],
                         initial=self.event["initial"], technical=self.event["technical"])
+            item.update({k: True for k in ("minor", "revisit") if self.event.get(k)})
         if self.technical:
             item["technical_updates"] = [e["id"] for e in self.technical]
         return item
@@ -183,7 +187,7 @@ class Watcher:
         if made_with != (target.select, target.remove, EXTRACTOR_VERSION, target.url, page.final_url,
                          page.http_status):
             return False
-        return self.store.raw_html(current) == page.html
+        return formats.same_raw(self.store, current, page)
 
     def _shrink_gate(self, text: str, words: int, old_words: int, status: dict, page: Page) -> str | None:
         if words >= SHRINK_RATIO * old_words:
@@ -214,21 +218,30 @@ class Watcher:
             (target.select, target.remove, EXTRACTOR_VERSION)
         if same and not force:
             return [], None
-        html = self.store.raw_html(current)
-        if html is None:
+        stored = formats.read_raw(self.store, current)
+        if stored is None:
             return [], Failure(EMPTY_EXTRACTION, "the raw HTML of the current version is missing")
-        try:
-            text = extract(html, target.select, target.remove)
-        except SelectorMiss as e:
-            return [], Failure(SELECTOR_MISS, f"the current version's raw HTML, re-extracted: {e}")
-        words = count_words(text)
-        if words < MIN_WORDS:
-            return [], Failure(EMPTY_EXTRACTION, "the current version's raw HTML, re-extracted with the "
-                               f"record's selectors, gives {words} words")
+        kind, content = stored
+        pdf = kind == formats.PDF
+        page = Page("" if pdf else content, current.get("final_url") or target.url,
+                    current.get("http_status") or 200, current.get("encoding") or (None if pdf else "utf-8"),
+                    kind=kind, raw=content if pdf else None)
+        if kind != formats.HTML:  # plain text and PDF: no selectors; the text reader may have changed
+            try:
+                text, words = page_text(page, target)
+            except Failure as f:
+                return [], Failure(f.kind, f"the current version's raw {kind}, re-read: {f.message}")
+        else:
+            try:
+                text = extract(content, target.select, target.remove)
+            except SelectorMiss as e:
+                return [], Failure(SELECTOR_MISS, f"the current version's raw HTML, re-extracted: {e}")
+            words = count_words(text)
+            if words < MIN_WORDS:
+                return [], Failure(EMPTY_EXTRACTION, "the current version's raw HTML, re-extracted with the "
+                                   f"record's selectors, gives {words} words")
         if text == self.store.version_text(target.vendor, target.doc, current["new_hash"]):
             return [], None  # nothing to update (the selectors' effect is nil on this page)
-        page = Page(html, current.get("final_url") or target.url, current.get("http_status") or 200,
-                     current.get("encoding") or "utf-8")
         event = self._record(target, page, text, current, time, technical=True, raw=current["raw"],
                              reason="re-extracted the stored raw HTML with new selectors or a new extractor",
                              words=words)
@@ -246,11 +259,13 @@ class Watcher:
             "id": event_id(new_hash, time), "time": time,
             "old_hash": current["new_hash"] if current else None,
             "new_hash": new_hash, "diff": diff, "added": added, "removed": removed,
-            "raw": raw or self.store.save_raw(target.vendor, target.doc, page.html, time),
+            "raw": raw or formats.save_raw(self.store, target.vendor, target.doc, page, time),
             "technical": technical, "initial": current is None, "reason": reason,
             "url": target.url, "final_url": page.final_url, "http_status": page.http_status,
             "encoding": page.encoding, "words": words,
             "select": target.select, "remove": target.remove, "extractor": EXTRACTOR_VERSION,
         }
+        if old_text is not None and not technical:  # recorded, but maybe not news (scrapers.variants)
+            event.update(variants.flags(text, old_text, variants.earlier_texts(self.store, target.vendor, target.doc)))
         return self.store.append_event(target.vendor, target.doc, event, text)
 

@@ -4,6 +4,7 @@
     <store>/<vendor>/<doc>/changes.jsonl   append-only change log, one JSON object per line, oldest first
     <store>/<vendor>/<doc>/versions/<sha256>.md   text of every recorded version (sha256 of the text)
     <store>/<vendor>/<doc>/raw/<time>-<sha12>.html  the page (decoded, UTF-8) that produced a version
+                                           (.txt for a plain-text document, .pdf for a PDF's bytes)
     <store>/<vendor>/<doc>/current.md      copy of the current version's text, for people browsing git
     <store>/<vendor>/<doc>/status.json     the last check: time, HTTP status, failure class, message
 
@@ -17,12 +18,13 @@ so the site reads a consistent store even while a run is writing or after a cras
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 from pathlib import Path
 
-from scrapers.fsio import TEMP_MARK, StoreLock, dumps, dumps_line, write_text
+from scrapers.fsio import TEMP_MARK, StoreLock, dumps, dumps_line, write_atomic, write_text
 from scrapers.normalise import text_hash
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -91,6 +93,13 @@ class Store:
     def raw_html(self, event: dict) -> str | None:
         try:
             return (self.root / event["raw"]).read_text(encoding="utf-8")
+        except (FileNotFoundError, KeyError, TypeError, UnicodeDecodeError):
+            return None
+
+    def raw_bytes(self, event: dict) -> bytes | None:
+        """A raw snapshot that is not text (a PDF), as stored."""
+        try:
+            return (self.root / event["raw"]).read_bytes()
         except (FileNotFoundError, KeyError, TypeError):
             return None
 
@@ -108,13 +117,15 @@ class Store:
     def doc_dir(self, vendor: str, doc: str) -> Path:
         return Path(self._doc_path(vendor, doc))
 
-    def save_raw(self, vendor: str, doc: str, html: str, time: str) -> str:
-        """Store raw HTML; returns its path relative to the store root."""
+    def save_raw(self, vendor: str, doc: str, html: str | bytes, time: str, ext: str = "html") -> str:
+        """Store raw HTML (or a document's text or bytes, named by `ext`); returns its path relative to
+        the store root."""
         stamp = re.sub(r"[^0-9TZ]", "", time)
-        name = f"{stamp}-{text_hash(html)[:12]}.html"
+        data = html if isinstance(html, bytes) else html.encode("utf-8")
+        name = f"{stamp}-{hashlib.sha256(data).hexdigest()[:12]}.{ext}"
         path = self.doc_dir(vendor, doc) / "raw" / name
         if not path.exists():
-            write_text(path, html)
+            write_atomic(path, data)
         return path.relative_to(self.root).as_posix()
 
     def append_event(self, vendor: str, doc: str, event: dict, text: str) -> dict:

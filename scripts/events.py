@@ -142,10 +142,14 @@ def record_events(record: dict, vendors_dir: Path | None = None, added_dates: di
 
 
 def policy_events(changes: list[dict]) -> list[dict]:
-    """Events for policy text changes (see scripts.changes.collect: no first versions, no technical updates)."""
+    """Events for policy text changes (see scripts.changes.collect: no first versions, no technical updates).
+    A return to a recent variant and a date-only update (scrapers.variants) stay on the document's history
+    page but are not news: no event, so no feed item."""
     out = []
     for c in changes:
         ch, name = c["change"], c["vendor_name"]
+        if ch.get("revisit") or ch.get("minor"):
+            continue
         label = {lang: doc_label(c["policy"], lang) for lang in ("en", "zh")}
         when = ch["time"][:10]
         event = _event(
