@@ -5,6 +5,7 @@ Each element is escaped for what a reader does with it, since RSS leaves readers
   strong, ul, li, ins, del), in which every piece of record or fetched text is HTML-escaped, carried in a CDATA
   section (smaller and faster than escaping it again for XML; see `_cdata` on `]]>`). The decoded description
   is therefore our markup around character references, never markup from the text.
+- the channel's description is HTML as well: its text, HTML-escaped, in CDATA.
 - titles, categories, guids are plain text: escaped once, with the hexadecimal references for & < > that the
   RSS Best Practices Profile names as the form most readers take as plain text.
 - links are only http(s) URLs (`text.safe_url`); an element whose URL is anything else is left out.
@@ -116,7 +117,8 @@ def _item(event: dict, lang: str, link: str | None) -> str:
 
 def rss(events: list[dict], *, title: str, description: str, site_url: str, feed_path: str,
         limit: int, lang: str = "en", link_prefix: str = "") -> bytes:
-    """The feed, indented as ElementTree would indent it. The channel's description is plain text (ours)."""
+    """The feed, indented as ElementTree would indent it. `description` is plain text, shown as HTML by readers
+    (feedparser takes a channel's description as HTML too), so it is HTML-escaped like an item's texts."""
     base = site_url.rstrip("/") + "/"
     self_url = feed_url(base + feed_path)
     home = feed_url(base + link_prefix)
@@ -124,7 +126,7 @@ def rss(events: list[dict], *, title: str, description: str, site_url: str, feed
            "  <channel>\n",
            _el("    ", "title", plain(title)),
            _link("    ", home),
-           _el("    ", "description", plain(description)),
+           _el("    ", "description", _cdata(xml_clean(replace_chars(description, _HTML)))),
            _el("    ", "language", "zh-cn" if lang == "zh" else "en")]
     if self_url:
         out.append(f'    <atom:link href="{replace_chars(self_url, _XML_ATTR)}" rel="self" type="application/rss+xml" />\n')

@@ -75,6 +75,9 @@ def read_feed(raw: str | bytes, where: str = "") -> list[dict]:
         assert el.get("href", "").startswith(("http://", "https://")), (where, el.get("href"))
     for entry in parsed.entries:  # feedparser's own reading, after its sanitiser
         fragment(entry.get("summary", ""), FEED_ELEMENTS, where)
+    # readers (feedparser among them) take the channel's description as HTML: ours is text only
+    fragment(channel.findtext("description") or "", set(), where)
+    fragment(parsed.feed.get("subtitle", ""), set(), where)
     items = []
     for item in channel.iter("item"):
         description = item.findtext("description") or ""

@@ -8,7 +8,9 @@ from __future__ import annotations
 import copy
 import random
 import re
+import xml.etree.ElementTree as ET
 
+import html5lib
 import pytest
 from feedcheck import diffs, read_feed, text_of
 from sitebuild import BASE_RECORD, write_records
@@ -60,6 +62,10 @@ def test_writer_keeps_every_text_as_text_for_xml_feedparser_and_html5():
               "limit": rng.randrange(0, 4), "lang": lang, "link_prefix": rng.choice(["", "zh/", text()])}
         out = feeds.rss(events, **kw)
         items = read_feed(out, f"case {case}")
+        channel = ET.fromstring(out).find("channel")
+        assert channel.findtext("title") == feeds.xml_clean(kw["title"])
+        described = html5lib.parseFragment(channel.findtext("description"), treebuilder="etree")
+        assert _norm(text_of(described)) == _norm(feeds.xml_clean(kw["description"])), case
         shown = events[:kw["limit"]]
         assert len(items) == len(shown)
         for item, event in zip(items, shown):
