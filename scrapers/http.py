@@ -43,6 +43,7 @@ class FetchConfig:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     total_timeout: float = 120.0      # per response, against servers that trickle bytes forever
+    deadline: float = 300.0           # per document: every attempt, redirect, robots.txt and wait together
     max_bytes: int = 5 * 1024 * 1024
     max_redirects: int = 10
     retries: int = 3                  # extra attempts after the first
@@ -207,9 +208,10 @@ class HttpClient:
             headers["If-Modified-Since"] = last_modified
         visited: list[str] = []
         current = url
+        until = time.monotonic() + self.config.deadline
         while True:
-            self.check_url(current)
-            response = self._with_retries(current, headers)
+            self.check_url(current, until)
+            response = self._with_retries(current, headers, until=until)
             if response.status in REDIRECTS:
                 location = response.headers.get("location")
                 if not location:
@@ -224,17 +226,18 @@ class HttpClient:
             response.url, response.redirects = url, visited
             return response
 
-    def check_url(self, url: str) -> None:
-        """Scheme and robots.txt checks for one URL (each redirect hop goes through this too)."""
+    def check_url(self, url: str, until: float | None = None) -> None:
+        """Scheme and robots.txt checks for one URL (each redirect hop goes through this too); `until`: the
+        document's deadline (time.monotonic()), which a first fetch of robots.txt counts against."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise Failure(HTTP_STATUS, f"not an http(s) URL: {url}", final_url=url)
-        if self.config.robots and not self.robots_for(url).allows(url):
+        if self.config.robots and not self.robots_for(url, until).allows(url):
             robots = self.robots_for(url)
             why = robots.reason or "robots.txt disallows this path for " + PRODUCT
             raise Failure(ROBOTS, f"{why}: {url}", final_url=url)
 
-    def robots_for(self, url: str) -> Robots:
+    def robots_for(self, url: str, until: float | None = None) -> Robots:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc.lower()}"
         with self._robots_guard:
@@ -246,7 +249,7 @@ class HttpClient:
                 raise Failure(f.kind, f"{f.message} (earlier in this run)", final_url=url)
             if origin not in self._robots:
                 try:
-                    robots = self._fetch_robots(origin)
+                    robots = self._fetch_robots(origin, until)
                     if robots.crawl_delay:
                         host = parts.hostname or ""
                         self._crawl_delays[host] = max(self._crawl_delays.get(host, 0.0), robots.crawl_delay)
@@ -278,13 +281,13 @@ class HttpClient:
                 self._sessions.append(session)
         return session
 
-    def _fetch_robots(self, origin: str) -> Robots:
+    def _fetch_robots(self, origin: str, until: float | None = None) -> Robots:
         url = origin + "/robots.txt"
         small = replace(self.config, max_bytes=ROBOTS_MAX_BYTES * 2)
         current = url
         try:
             for _ in range(5):  # the RFC asks to follow at least five redirects
-                r = self._with_retries(current, {}, config=small, truncate=True)
+                r = self._with_retries(current, {}, config=small, truncate=True, until=until)
                 if r.status in REDIRECTS and r.headers.get("location"):
                     current = urljoin(current, r.headers["location"])
                     if urlsplit(current).scheme not in ("http", "https"):
@@ -306,13 +309,18 @@ class HttpClient:
         return Robots()  # 4xx: no robots.txt, everything allowed
 
     def _with_retries(self, url: str, headers: dict, config: FetchConfig | None = None,
-                      truncate: bool = False) -> Response:
+                      truncate: bool = False, until: float | None = None) -> Response:
+        """`until`: the document's deadline. Each attempt's overall limit is cut to what is left of it, and
+        a retry that could not start before it is not made: a server that trickles bytes, answers 503 or
+        redirects costs at most the deadline, not (retries + 1) x redirects x the per-response limit."""
         config = config or self.config
         attempt = 0
         while True:
             try:
-                response = self._once(url, headers, config, truncate)
+                response = self._once(url, headers, _within(config, until), truncate)
             except Failure as f:
+                if until is not None and f.kind == TIMEOUT and time.monotonic() >= until - 0.05:
+                    raise _past_deadline(self.config, url, f) from None
                 if f.kind not in (NETWORK, TIMEOUT) or attempt >= config.retries:
                     raise
                 wait = config.backoff * 2 ** attempt
@@ -329,7 +337,10 @@ class HttpClient:
                 if wait is None:
                     wait = config.backoff * 2 ** attempt
             attempt += 1
-            time.sleep(min(wait, config.retry_after_cap))
+            wait = min(wait, config.retry_after_cap)
+            if until is not None and time.monotonic() + wait >= until:
+                raise _past_deadline(self.config, url, None)
+            time.sleep(wait)
 
     def _once(self, url: str, headers: dict, config: FetchConfig, truncate: bool) -> Response:
         host = urlsplit(url).hostname or ""
@@ -358,6 +369,22 @@ class HttpClient:
                 raise Failure(TIMEOUT, late, r.status_code, url)
         return Response(url=url, final_url=url, status=r.status_code,
                         headers={k.lower(): v for k, v in r.headers.items()}, body=body)
+
+
+def _within(config: FetchConfig, until: float | None) -> FetchConfig:
+    """`config` with its per-response limit cut to what is left of the document's deadline."""
+    if until is None:
+        return config
+    left = until - time.monotonic()
+    if left <= 0:
+        raise Failure(TIMEOUT, f"the document's {config.deadline:g} s deadline passed", final_url=None)
+    return config if left >= config.total_timeout else replace(config, total_timeout=left)
+
+
+def _past_deadline(config: FetchConfig, url: str, cause: Failure | None) -> Failure:
+    why = f" ({cause.message})" if cause else " before the next retry"
+    return Failure(TIMEOUT, f"no complete document within the {config.deadline:g} s deadline per document "
+                   f"(--deadline){why}", cause.http_status if cause else None, url)
 
 
 def _read_capped(r: requests.Response, config: FetchConfig, truncate: bool) -> bytes:
