@@ -13,7 +13,6 @@ counted from the start of the previous request.
 from __future__ import annotations
 
 import email.utils
-import socket
 import threading
 import time
 from collections import defaultdict
@@ -26,6 +25,7 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from scrapers import __version__
+from scrapers.deadlines import ResponseDeadline, watched
 from scrapers.failures import HTTP_STATUS, NETWORK, PRIVATE_ADDRESS, ROBOTS, TIMEOUT, TOO_LARGE, Failure
 from scrapers.netguard import AddressPolicy, BlockedAddress, pool_classes
 from scrapers.robots import MAX_BYTES as ROBOTS_MAX_BYTES
@@ -79,73 +79,7 @@ class _GuardedAdapter(HTTPAdapter):
 
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _watched(pool_classes(self._policy))
-
-
-_current = threading.local()  # .deadline: the _Deadline of the request this thread is making
-
-
-class _Deadline:
-    """The overall limit on one response (FetchConfig.total_timeout), whatever the server does.
-
-    Read timeouts apply to each socket read, and the reads below requests block until a whole line or
-    block has arrived: a server that sends a byte every few seconds, in the body or in the status line
-    and headers, would never time out (urllib3's documentation suggests a second thread for a wall-clock
-    limit). When the time is up, this thread shuts the connection's socket down; the blocked read then
-    returns and the request fails as a timeout."""
-
-    def __init__(self, seconds: float):
-        self.expired = False
-        self._connection = None
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(seconds,), daemon=True,
-                                        name="erpwatch-deadline")
-
-    def watch(self, connection) -> None:
-        self._connection = connection  # called by the connection, when the request goes out on it
-
-    def _run(self, seconds: float) -> None:
-        if self._done.wait(seconds):
-            return
-        self.expired = True
-        while True:  # the connection may not exist or be connected yet
-            sock = getattr(self._connection, "sock", None)
-            if sock is not None:
-                try:  # the plain socket's shutdown, also under TLS: the SSL object stays intact
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                return
-            if self._done.wait(0.05):
-                return
-
-    def __enter__(self) -> _Deadline:
-        _current.deadline = self
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        _current.deadline = None
-        self._done.set()
-
-
-class _WatchedConnection:
-    """Tells the current request's _Deadline which connection it went out on."""
-
-    def request(self, *args, **kwargs):
-        deadline = getattr(_current, "deadline", None)
-        if deadline is not None:
-            deadline.watch(self)
-        return super().request(*args, **kwargs)
-
-
-def _watched(pools: dict) -> dict:
-    """The same pool classes, with connections that report to the current _Deadline."""
-    out = {}
-    for scheme, pool in pools.items():
-        conn = type(pool.ConnectionCls.__name__, (_WatchedConnection, pool.ConnectionCls), {})
-        out[scheme] = type(pool.__name__, (pool,), {"ConnectionCls": conn})
-    return out
+        self.poolmanager.pool_classes_by_scheme = watched(pool_classes(self._policy))
 
 
 class HostGate:
@@ -346,7 +280,7 @@ class HttpClient:
         host = urlsplit(url).hostname or ""
         send = {"User-Agent": config.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
                 "Accept-Encoding": "gzip, deflate", "Accept-Language": "en;q=0.9, *;q=0.5", **headers}
-        with self._gate.slot(host, self.crawl_delay(host)), _Deadline(config.total_timeout) as deadline:
+        with self._gate.slot(host, self.crawl_delay(host)), ResponseDeadline(config.total_timeout) as deadline:
             late = f"no complete response after {config.total_timeout:g} s (the server sends too slowly)"
             try:
                 r = self._session().get(url, headers=send, stream=True, allow_redirects=False,

@@ -82,3 +82,37 @@ def test_a_damaged_status_without_any_version_is_removed(tmp_path):
     notes = store.recover()
     assert any("terms/status.json:1: damaged status.json" in n and "removed" in n for n in notes), notes
     assert not (other / "status.json").exists() and list(other.glob("status.json.damaged-*"))
+
+
+def test_a_run_reports_the_damage_and_records_what_the_damaged_line_held(tmp_path, capsys):
+    """Through the watcher: the last line (the current version) is damaged; the run says where, keeps the
+    file aside, and since the page is the one of that lost line, records it again (nothing is lost)."""
+    from watch_fixtures.pages import policy_page, sentences
+    from watch_fixtures.records import policy, write_vendor
+    from watch_fixtures.server import LocalServer
+
+    from scrapers import watch
+    server = LocalServer().start()
+    try:
+        server.route("/privacy", policy_page(sentences(14, "a")))
+        vendors, store_dir = tmp_path / "vendors", tmp_path / "store"
+        write_vendor(vendors, "acme-tools", [policy("privacy", server.url("/privacy"))])
+        argv = ["--vendors", str(vendors), "--store", str(store_dir), "--json", "--allow-private",
+                "--host-delay", "0", "--processes", "0"]
+        assert watch.main(argv) == 0
+        server.route("/privacy", policy_page(sentences(14, "a") + ["A new paragraph on how logs are kept."]))
+        assert watch.main(argv) == 0
+        capsys.readouterr()
+        log = store_dir / "acme-tools" / "privacy" / "changes.jsonl"
+        first, second = log.read_bytes().splitlines(keepends=True)
+        log.write_bytes(first + second[:40] + b"\n")  # the last line cut short
+        assert watch.main(argv) == 0
+        out, err = capsys.readouterr()
+    finally:
+        server.stop()
+    assert f"recovered: {log}:2: damaged change-log line" in err
+    assert list(log.parent.glob("changes.jsonl.damaged-*"))
+    [changed] = json.loads(out)["changed"]
+    events = json.loads("[" + ",".join(log.read_text().splitlines()) + "]")
+    assert len(events) == 2 and "logs are kept" in (log.parent / "current.md").read_text()
+    assert changed["change"] == events[1]["id"]
