@@ -134,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     except LockBusy as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_LOCKED
+    except OSError as e:  # the store's folder or lock can't be made (read-only, full): nothing was checked
+        print(f"error: cannot open the store {store.root} for writing: {e.strerror or e}", file=sys.stderr)
+        return EXIT_FAILED
     finally:
         if pool:
             pool.close()

@@ -209,3 +209,12 @@ def test_a_status_that_cannot_be_written_after_a_failure_keeps_the_old_one(site,
     assert code == 1 and failed["failure"] == "storage"
     assert "HTTP 404" in failed["message"] and "status.json" in failed["message"]
     assert (store / "/".join(FULL) / "status.json").read_bytes() == before
+
+
+def test_a_store_that_cannot_be_opened_is_an_error_not_a_traceback(site, tmp_path, capsys):
+    vendors, _, _ = site
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code = watch.main(["--vendors", str(vendors), "--store", str(blocker / "store"), *FAST])
+    _, err = capsys.readouterr()
+    assert code == 1 and "cannot open the store" in err
