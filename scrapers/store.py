@@ -11,7 +11,9 @@ The change log is the source of truth: the current version is its last event. A 
 this order — raw HTML, version text, change log, current.md — each file written atomically, so a run
 killed at any instant leaves either the old state or the new one plus unreferenced files; `recover()`
 (run at the start of every writing run, under the lock) deletes temporary and unreferenced files, drops
-change-log lines whose text file is missing and rewrites a stale current.md. Readers skip such lines too,
+change-log lines whose text file is missing and rewrites a stale current.md. Damage no run of ours leaves
+(a line or a status.json that does not parse) is kept aside and reported (scrapers.damage); a write that
+fails (disk full) is undone the same way at once (discard_uncommitted). Readers skip such lines too,
 so the site reads a consistent store even while a run is writing or after a crash.
 """
 
