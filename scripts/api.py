@@ -61,9 +61,11 @@ def vendor_summary(rec: dict, rows: list[dict], site_url: str) -> dict:
     """A vendor's entry in vendors.json."""
     last = max((r["last_change"]["date"] for r in rows if r["last_change"]), default=None)
     return {
-        "id": rec["id"], "name": rec["name"], "names": rec.get("names", {}), "website": rec["website"],
+        "id": rec["id"], "name": rec["name"], "names": rec.get("names", {}), "website": rec.get("website"),
         "categories": rec.get("categories", []), "marketplaces": rec.get("marketplaces", []),
-        "counts": {k: len(rec.get(k, [])) for k in ("claims", "incidents", "toggles", "policies", "sources", "access")},
+        "counts": {k: len(rec.get(k, [])) for k in ("claims", "incidents", "toggles", "policies", "sources", "access",
+                                                    "reports", "observations")},
+        "languages": rec.get("languages", []), "policy_search": rec.get("policy_search"),
         "current_defaults": _current_defaults(rec), "last_policy_change": last, "links": _links(site_url, rec["id"]),
     }
 
@@ -100,7 +102,8 @@ def event_json(event: dict, site_url: str) -> str:
     """One event as an item of events.json (`dumps` of the whole file is these items joined)."""
     base = site_url.rstrip("/") + "/"
     item = {k: event.get(k) for k in ("id", "type", "vendor", "date", "date_text", "date_exact", "sort_date", "title",
-                                      "summary", "excerpt")} | {"url": base + event["link"]}
+                                      "summary", "excerpt")} | {"url": base + event["link"],
+                                                                "kind": event.get("kind", "vendor")}
     return dumps(item)[:-1]
 
 
@@ -134,6 +137,22 @@ def index_files(summaries: list[dict], event_items: list, site_url: str) -> dict
     return files
 
 
+def incidents_file(vendor_entries: list[dict], standalone: list[dict], site_url: str) -> dict[str, str]:
+    """incidents.json: every incident, newest first by its own dates (undated ones last, by id), each with
+    `kind`: vendor (the full text is in the vendor's file), ecosystem or platform (the full file is here)."""
+    from scripts import incident_pages
+    items = vendor_entries + [incident_pages.api_entry(x, site_url) for x in standalone]
+    from scripts.derive import parse_date
+
+    def when(x):  # a date without its year cannot be placed: after the dated ones
+        d = parse_date(x.get("reported")) or parse_date(x.get("occurred"))
+        low = d.lower() if d is not None else None
+        return (low is not None, low.isoformat() if low else "")
+    items.sort(key=lambda x: (x["kind"], x["vendor"] or "", x["id"]))
+    items.sort(key=when, reverse=True)
+    return {f"{API}incidents.json": dumps({"api_version": 1, "incidents": items})}
+
+
 def _localized() -> dict:
     return {"type": "object", "required": ["en", "zh"], "additionalProperties": False,
             "properties": {"en": {"type": "string"}, "zh": {"type": "string"}}}
@@ -155,24 +174,51 @@ def openapi(site_url: str) -> dict:
     summary = {
         "type": "object", "additionalProperties": False,
         "required": ["id", "name", "names", "website", "categories", "marketplaces", "counts", "current_defaults",
-                     "last_policy_change", "links"],
+                     "last_policy_change", "links", "languages", "policy_search"],
         "properties": {
             "id": {"type": "string"}, "name": {"type": "string"}, "names": {"type": "object"},
-            "website": {"type": "string"}, "categories": {"type": "array", "items": {"type": "string"}},
+            "website": {"type": ["string", "null"], "description": "null when the sources do not give one"},
+            "categories": {"type": "array", "items": {"type": "string"}},
             "marketplaces": {"type": "array", "items": {"type": "string"}},
             "counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
-            "current_defaults": defaults, "last_policy_change": str_or_null, "links": links}}
+            "current_defaults": defaults, "last_policy_change": str_or_null, "links": links,
+            "languages": {"type": "array", "items": {"type": "string"},
+                          "description": "BCP 47 tags of the languages the vendor's own pages are published in"},
+            "policy_search": {"oneOf": [{"type": "null"}, {"$ref": schema_id(site_url) + "#/$defs/policySearch"}],
+                              "description": "Set when the vendor's own data policy was searched for and not found "
+                                             "(found is always false); null otherwise. Never means 'has no policy'."}}}
     event = {
         "type": "object", "additionalProperties": False,
-        "required": ["id", "type", "vendor", "date", "date_text", "date_exact", "sort_date", "title", "summary", "url"],
+        "required": ["id", "type", "vendor", "kind", "date", "date_text", "date_exact", "sort_date", "title", "summary",
+                     "url"],
         "properties": {
             "id": {"type": "string", "pattern": "^tag:"},
             "type": {"enum": ["vendor-added", "toggle-default", "incident-reported", "incident-status",
                               "vendor-responded", "policy-changed", "claim-removed", "claim-restored"]},
-            "vendor": {"type": "string"}, "date": str_or_null, "date_text": _localized(),
+            "vendor": {"type": ["string", "null"], "description": "The vendor's id; null for an incident without a vendor record"},
+            "kind": {"enum": ["vendor", "ecosystem", "platform"],
+                     "description": "vendor: about a vendor with a record; ecosystem: an incident whose sources name no "
+                                    "seller-tool vendor; platform: an incident on the marketplace's side"},
+            "date": str_or_null, "date_text": _localized(),
             "date_exact": {"type": "boolean"}, "sort_date": {"type": "string", "format": "date"},
             "title": _localized(), "summary": _localized(), "excerpt": str_or_null,
             "url": {"type": "string", "format": "uri"}}}
+    incident = {
+        "type": "object", "additionalProperties": False,
+        "required": ["id", "kind", "vendor", "title", "status", "occurred", "reported", "summary", "url", "record"],
+        "properties": {
+            "id": {"type": "string"},
+            "kind": {"enum": ["vendor", "ecosystem", "platform"],
+                     "description": "vendor: a vendor's incident (full text in vendors/{id}.json); ecosystem: the sources "
+                                    "name no seller-tool vendor (\"ecosystem incident (vendor not named)\"); platform: an "
+                                    "incident on the marketplace's side"},
+            "vendor": {"type": ["string", "null"], "description": "The vendor's id, for kind vendor"},
+            "title": {"$ref": schema_id(site_url) + "#/$defs/text"}, "status": {"type": "string"},
+            "occurred": str_or_null, "reported": str_or_null,
+            "summary": {"$ref": schema_id(site_url) + "#/$defs/text"}, "url": {"type": "string", "format": "uri"},
+            "record": {"description": "For ecosystem and platform incidents: the incident file as validated "
+                                      "(incidents/schema.json: its sources, evidence, statements, alleged_by); null for "
+                                      "kind vendor", "type": ["object", "null"]}}}
     detail = {
         "type": "object", "required": ["api_version", "record", "derived"], "additionalProperties": False,
         "properties": {"api_version": {"const": 1}, "record": rec_ref, "derived": {
@@ -205,6 +251,9 @@ def openapi(site_url: str) -> dict:
                                            "responses": ok("VendorDetail", "The record as validated, plus derived fields")}},
             "/events.json": {"get": {"operationId": "listEvents", "summary": "All events, newest first",
                                      "responses": ok("EventList", "Events with stable tag: ids")}},
+            "/incidents.json": {"get": {"operationId": "listIncidents",
+                                        "summary": "Every incident: vendors' incidents and those without a vendor record",
+                                        "responses": ok("IncidentList", "Incidents with their kind, newest first")}},
             "/schema/vendor.json": {"get": {"operationId": "getRecordSchema", "summary": "JSON Schema of vendor records",
                                             "responses": {"200": {"description": "JSON Schema (2020-12)",
                                                                   "content": {"application/schema+json": {}}}}}},
@@ -216,6 +265,10 @@ def openapi(site_url: str) -> dict:
                                           "vendors": {"type": "array", "items": {"$ref": "#/components/schemas/VendorSummary"}}}},
             "VendorDetail": detail,
             "Event": event,
+            "Incident": incident,
+            "IncidentList": {"type": "object", "required": ["api_version", "incidents"], "additionalProperties": False,
+                             "properties": {"api_version": {"const": 1},
+                                            "incidents": {"type": "array", "items": {"$ref": "#/components/schemas/Incident"}}}},
             "EventList": {"type": "object", "required": ["api_version", "events"], "additionalProperties": False,
                           "properties": {"api_version": {"const": 1},
                                          "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}},

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import html
 
-from scripts import changes, dates, derive, i18n, privilege, quotes, rubric
+from scripts import changes, dates, derive, i18n, privilege, quotes, rubric, vendor_extras
 from scripts.text import LANGS, detect_lang, esc, pick, safe_url
 
 TOPICS = ["collection", "purpose", "retention", "deletion", "sharing", "resale", "aggregate-use", "location",
@@ -239,13 +239,17 @@ def vendor_body(view: VendorView, lang: str, base: str, root: str, docs: list[di
         w(f'<p><strong>{T("other_names")}:</strong> ')
         w(", ".join(f'<span class="erp-name" lang="{_a(code)}">{_a(n)}</span>' for n, code in other_names))
         w("</p>")
-    w(f'<p><strong>{T("website")}:</strong> <a href="{_href(r["website"])}" rel="nofollow noopener">{_a(r["website"])}</a></p>')
+    if r.get("website"):
+        w(f'<p><strong>{T("website")}:</strong> <a href="{_href(r["website"])}" rel="nofollow noopener">{_a(r["website"])}</a></p>')
+    else:
+        w(f'<p><strong>{T("website")}:</strong> {T("website_not_given")}</p>')
     company = r.get("company")
     if company:
         w(f'<p><strong>{T("company")}:</strong> {txt(company.get("name"))}')
         if company.get("country"):
             w(f' ({_a(company["country"])})')
         w(f' {L.cites(company.get("sources"))}</p>')
+    w(vendor_extras.head_html(r, L))
     if r.get("categories"):
         w(f'<p><strong>{T("categories")}:</strong> ')
         w("".join(f'<span class="erp-chip">{_a(c)}</span> ' for c in r["categories"]))
@@ -327,6 +331,9 @@ def vendor_body(view: VendorView, lang: str, base: str, root: str, docs: list[di
                 w(f'\n{L.quotes(c.get("sources"))}{L.checks("claim", c["id"])}\n</div>')
         w("\n</div>\n")
     section("claims", "claims", "no_claims", _claims)
+    w(vendor_extras.yardstick_html(r, L))
+    w(vendor_extras.reports_html(r, L))
+    w(vendor_extras.observations_html(r, L))
 
     # Default settings
     def _toggles() -> None:
@@ -527,7 +534,7 @@ def _t(key: str, lang: str) -> str:
 
 def compare_row_html(row: dict, lang: str) -> str:
     """One vendor's row of the comparison table (`row`: generate._compare_row)."""
-    names = "".join(f'<br><span lang="zh">{_a(n)}</span>' for n in row["zh_names"])
+    names = "".join(f'<br><span lang="zh">{_a(n)}</span>' for n in row["zh_names"]) + vendor_extras.compare_notes(row, lang)
     none = _t("none_recorded", lang)
     access = f'<ul>{"".join(f"<li>{_a(a)}</li>" for a in row["access"])}</ul>' if row["access"] else none
     if row["defaults"]:
@@ -542,7 +549,8 @@ def compare_row_html(row: dict, lang: str) -> str:
     else:
         defaults = none
     return (f'\n<tr data-categories="{" ".join(_a(c) for c in row["categories"])}" '
-            f'data-marketplaces="{" ".join(_a(m) for m in row["marketplaces"])}"><td><a href="{_a(row["id"])}/">'
+            f'data-marketplaces="{" ".join(_a(m) for m in row["marketplaces"])}" '
+            f'data-languages="{" ".join(_a(x) for x in row.get("languages", ()))}"><td><a href="{_a(row["id"])}/">'
             f'<strong>{_a(row["name"])}</strong></a>{names}</td>\n'
             f'<td>{", ".join(_a(c) for c in row["categories"])}</td><td>{", ".join(_a(m) for m in row["marketplaces"])}</td>\n'
             f'<td>{access}</td>\n<td>{defaults}</td>\n<td data-sort="{_a(row["incidents"])}">{_a(row["incidents"])}</td>\n'

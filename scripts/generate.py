@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from scripts import api, bodies, changes, feeds, pages, quotes, records, rubric, segmenter, shell
+from scripts import api, bodies, changes, feeds, incident_pages, pages, quotes, records, rubric, segmenter, shell
 from scripts import events as ev
 from scripts.derive import CachedStore, observed_store, toggle_state
 from scripts.text import pick
@@ -64,6 +64,8 @@ def _doc_rows(record: dict, store, lang: str) -> list[dict]:
             if last_ok and _now() - dt.datetime.fromisoformat(last_ok.replace("Z", "+00:00")) > STALE_AFTER:
                 state = "stale"
         text = {"unchecked": "not_yet_checked", "failed": "failed", "ok": "ok", "stale": "stale"}[state]
+        if state == "unchecked" and p.get("seen_in_text"):
+            text = "not_yet_fetched"  # the facts saw the URL only inside another text: nobody has read it yet
         state_text = t(text, lang)
         if state == "failed":
             state_text += f" ({status.get('failure')})"
@@ -99,7 +101,9 @@ def _compare_row(record: dict, observed: dict, lang: str) -> dict:
     return {"id": record["id"], "name": record["name"], "zh_names": record.get("names", {}).get("zh", []),
             "categories": record.get("categories", []), "marketplaces": record.get("marketplaces", []),
             "access": access, "defaults": defaults, "incidents": len(record.get("incidents", [])),
-            "last_change": last, "last_change_sort": last or ""}
+            "last_change": last, "last_change_sort": last or "",
+            "languages": record.get("languages", []), "policy_search": record.get("policy_search"),
+            "reports": len(record.get("reports", [])), "observations": len(record.get("observations", []))}
 
 
 def build_pages(recs: list[dict], store, config: dict, vendors_dir: Path, workers: int | None = None) -> dict[str, str]:
@@ -153,6 +157,7 @@ class Plan:
     def _begin(self, items: list, store, config: dict, vendors_dir: Path | None, workers: int | None) -> None:
         self.store = store
         self.config = config
+        self.vendors_dir = vendors_dir
         added = ev.git_added_dates(vendors_dir) if vendors_dir is not None else None
         self.git_dir = vendors_dir if added is not None else None  # not a git checkout: no dates to look up
         self.added = added
@@ -175,6 +180,10 @@ class Plan:
             parts = self.workers.results()
             done = sorted((x for part in parts for x in part["vendors"]), key=lambda x: x[0])
             problems = [p for _i, found, _meta in done for p in found]
+            try:
+                standalone = incident_pages.load(self.vendors_dir)
+            except incident_pages.IncidentsInvalid as e:
+                standalone, problems = [], problems + e.problems
             if problems:
                 raise RecordsInvalid(problems)
         except BaseException:
@@ -187,15 +196,19 @@ class Plan:
         change_total = sum(part["changes_total"] for part in parts)
         change_list = sorted((c for part in parts for c in part["changes"]), key=changes.sort_key,
                              reverse=True)[:CHANGES_LIST_LIMIT]
-        newest = ev.sort_events([e for part in parts for e in part["events"]])[:feeds.MAX_ITEMS_ALL]
-        events_json = api.merge_runs([part["events_json"] for part in parts])
+        own_events = incident_pages.events(standalone)  # incidents without a vendor record
+        newest = ev.sort_events([e for part in parts for e in part["events"]] + own_events)[:feeds.MAX_ITEMS_ALL]
+        events_json = api.merge_runs([part["events_json"] for part in parts]
+                                     + [api.event_run(own_events, self.config["site_url"])])
         self.files: dict[str, str | bytes] = {}
         for lang in LANGS:
             tree = _language_tree(self.vendors, change_list, change_total, newest, [m["compare"][lang] for m in metas],
-                                  [i for m in metas for i in m["incidents"]], self.config, lang)
+                                  [i for m in metas for i in m["incidents"]], self.config, lang, standalone)
             prefix = "" if lang == "en" else f"{lang}/"
             self.files.update({prefix + path: content for path, content in tree.items()})
         self.files.update(api.index_files([m["summary"] for m in metas], events_json, self.config["site_url"]))
+        self.files.update(api.incidents_file([i for m in metas for i in m["incidents_api"]], standalone,
+                                             self.config["site_url"]))
 
     def vendor_urls(self) -> list[str]:
         """Once the workers have made the vendors' files: the URLs of their pages relative to the site root,
@@ -346,6 +359,8 @@ class _Share:
                 "incidents": [(bodies.incident_sort_key(rec, inc), {lang: bodies.incident_item_html(rec, inc, lang)
                                                                     for lang in LANGS})
                               for inc in rec.get("incidents", [])],
+                "incidents_api": [incident_pages.vendor_api_entry(rec, inc, plan.config["site_url"])
+                                  for inc in rec.get("incidents", [])],
                 "summary": api.vendor_summary(rec, rows["en"], plan.config["site_url"])}, vendor_changes, events, qinfo, rows
 
     def entries(self) -> dict[int, list[str]]:
@@ -396,24 +411,27 @@ class _Share:
 
 
 def _language_tree(vendors, change_list, change_total, newest, compare_rows, incident_items, config,
-                   lang) -> dict[str, str]:
+                   lang, standalone=()) -> dict[str, str]:
     """The site-wide files of one language. `vendors`: Plan.vendors; `change_list`: the newest changes (of
     `change_total`); `newest`: the newest events; `compare_rows`: the comparison table's rows in `lang` (HTML,
-    in the vendors' order); `incident_items`: (sort key, {lang: list entry HTML}) of every incident."""
+    in the vendors' order); `incident_items`: (sort key, {lang: list entry HTML}) of every vendor's incident;
+    `standalone`: the incidents without a vendor record (incident_pages.load)."""
     out: dict[str, str] = {}
     incidents = sorted(incident_items, key=lambda x: x[0], reverse=True)  # (sort key, {lang: html}), stable
     r = pages.Renderer(lang, 1, config)
     out["vendors/index.md"] = pages.list_page("vendors", bodies.vendors_index_body(compare_rows, lang), r)
-    out["incidents/index.md"] = pages.list_page("incidents", bodies.incidents_body([i[lang] for _, i in incidents], lang), r)
+    out["incidents/index.md"] = pages.list_page(
+        "incidents", incident_pages.page_body([i[lang] for _, i in incidents], list(standalone), lang), r)
     out["changes/index.md"] = pages.index_page("changes.html.j2", "policy_changes", r, total=change_total,
                                                limit=CHANGES_LIST_LIMIT, items=[
         pages._Defaults({**c, "label": changes.doc_label(c["policy"], lang)}) for c in change_list[:CHANGES_LIST_LIMIT]])
     out["rubric/index.md"] = pages.Renderer(lang, 1, config).render("rubric.md.j2", m=pages._Defaults(rubric.methodology()))
-    counts = {"vendors": len(vendors), "incidents": len(incidents),
+    counts = {"vendors": len(vendors), "incidents": len(incidents) + len(standalone),
               "claims": sum(v["claims"] for v in vendors), "docs": sum(v["docs"] for v in vendors),
               "sources": sum(v["sources"] for v in vendors)}
     home_events = [{"date_text": e["date_text"][lang], "link": e["link"], "title": e["title"][lang]} for e in newest[:10]]
-    out["index.md"] = pages.Renderer(lang, 0, config).render("home.md.j2", counts=counts, events=home_events)
+    out["index.md"] = pages.Renderer(lang, 0, config).render("home.md.j2", counts=counts, events=home_events,
+                                                             beyond=incident_pages.home_groups(list(standalone), lang))
     out["feed.xml"] = _global_feed(newest, config["site_url"], lang)
     if lang != "en":
         out["sitemap.xml"] = EMPTY_SITEMAP  # the root's feed sits beside the real sitemap

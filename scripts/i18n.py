@@ -41,6 +41,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "none_recorded": {"en": "none recorded", "zh": "无记录"},
     "not_yet_checked": {"en": "not yet checked", "zh": "尚未检查"},
     "website": {"en": "Website", "zh": "网站"},
+    "website_not_given": {"en": "not given in the sources", "zh": "来源中未给出"},
     "company": {"en": "Company", "zh": "公司"},
     "country": {"en": "Country", "zh": "国家/地区"},
     "other_names": {"en": "Other names", "zh": "其他名称"},
@@ -208,7 +209,59 @@ STRINGS: dict[str, dict[str, str]] = {
     "why_it_matters": {"en": "Why it matters", "zh": "为什么重要"},
     "how_answered": {"en": "How it is answered", "zh": "如何作答"},
     "our_analysis": {"en": "Our analysis (not Amazon's statement)", "zh": "本站分析(非亚马逊说法)"},
+    # issue 19: whose word it is (the vendor, a third party, ERP Watch), and what was searched for
+    "operator_not_named": {"en": "Operator not named on the page", "zh": "页面未写明运营方"},
+    "languages_of_pages": {"en": "Languages of its pages", "zh": "其页面语言"},
+    "data_policy": {"en": "Data policy", "zh": "数据政策"},
+    "policy_not_found": {"en": "No published data policy found", "zh": "未找到已发布的数据政策"},
+    "searched_as_of": {"en": "searched as of", "zh": "检索截至"},
+    "third_party_reports": {"en": "What third parties report", "zh": "第三方的说法"},
+    "reports_intro": {"en": "These are statements by others about the vendor, not the vendor's own claims; they are not counted in the rubric.",
+                      "zh": "以下是他人关于该服务商的说法,并非服务商自己的声明;不计入透明度评估。"},
+    "according_to": {"en": "According to", "zh": "据"},
+    "third_party": {"en": "third party", "zh": "第三方"},
+    "our_observations": {"en": "Our observations", "zh": "本站观察"},
+    "observations_intro": {"en": "ERP Watch's own neutral observations about the published texts, dated; not the vendor's claims.",
+                           "zh": "ERP Watch 对已发布文本的中立观察,注明日期;并非服务商的声明。"},
+    "our_observation": {"en": "Our observation", "zh": "本站观察"},
+    "as_of": {"en": "as of", "zh": "截至"},
+    "yardstick_title": {"en": "Amazon's rule as a yardstick", "zh": "以亚马逊规则为参照"},
+    "yardstick_vendor_states": {"en": "What this vendor states", "zh": "该服务商的说法"},
+    "yardstick_note": {"en": "Shown side by side for comparison. The two may not cover the same data: read each for what it "
+                              "covers. ERP Watch does not judge compliance.",
+                       "zh": "并列展示以便对照。两者涵盖的数据未必相同:请分别阅读各自所涵盖的范围。ERP Watch 不判断是否合规。"},
+    "not_yet_fetched": {"en": "not yet fetched (URL seen only inside another text)", "zh": "尚未抓取(仅在其他文本中见到此网址)"},
+    "n_reports": {"en": "third-party report(s)", "zh": "条第三方说法"},
+    "n_observations": {"en": "observation(s) of ours", "zh": "条本站观察"},
+    "incident_kind_ecosystem": {"en": "Ecosystem incident (vendor not named)", "zh": "行业事件(未具名服务商)"},
+    "incident_kind_platform": {"en": "Platform incident", "zh": "平台事件"},
+    "incident_group_vendor": {"en": "Incidents involving a vendor", "zh": "涉及服务商的事件"},
+    "incident_group_vendor_note": {"en": "Each is described in full on the vendor's page.", "zh": "详情见各服务商页面。"},
+    "incident_group_ecosystem": {"en": "Ecosystem incidents (vendor not named)", "zh": "行业事件(未具名服务商)"},
+    "incident_group_ecosystem_note": {"en": "Incidents in the seller-tool ecosystem whose sources name no seller-tool vendor.",
+                                      "zh": "卖家工具行业中的事件,其来源未写明是哪家卖家工具服务商。"},
+    "incident_group_platform": {"en": "Platform incidents", "zh": "平台事件"},
+    "incident_group_platform_note": {"en": "Incidents on the marketplace's side, as the sources report them.",
+                                     "zh": "平台一方的事件,按来源的报道记录。"},
+    "concerns": {"en": "Concerns", "zh": "涉及"},
+    "allegation": {"en": "Allegation", "zh": "指称"},
+    "alleged_by": {"en": "Alleged by", "zh": "提出指称者"},
+    "allegation_note": {"en": "This is an allegation as reported, not an established fact.", "zh": "这是报道中的指称,并非已证实的事实。"},
+    "incidents_beyond": {"en": "Incidents beyond one vendor", "zh": "不限于单一服务商的事件"},
+    "all_incidents_link": {"en": "All incidents", "zh": "全部事件"},
+    "answer_no-policy-found": {"en": "No first-party policy found", "zh": "未找到服务商自己的政策"},
 }
+
+# Names of the languages records use, for the vendor page (other tags are shown as written).
+LANGUAGE_NAMES = {
+    "en": {"en": "English", "zh": "英文"}, "zh": {"en": "Chinese", "zh": "中文"},
+    "zh-Hans": {"en": "Chinese (simplified)", "zh": "简体中文"}, "zh-Hant": {"en": "Chinese (traditional)", "zh": "繁体中文"},
+    "ja": {"en": "Japanese", "zh": "日文"}, "de": {"en": "German", "zh": "德文"},
+}
+
+
+def language_name(tag: str, lang: str) -> str:
+    return LANGUAGE_NAMES.get(tag, {}).get(lang, tag)
 
 
 def t(key: str, lang: str) -> str:

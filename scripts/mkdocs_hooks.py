@@ -112,7 +112,9 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
     if page.file.src_uri in _FILL:  # no Markdown or search indexing of the long body: it is filled in later
         page.meta["search"] = {"exclude": True}
         return shell.FILL_MARKDOWN
-    return markdown
+    from scripts import methodology_parts
+    extra = methodology_parts.for_page(page.file.src_uri)  # Amazon's rules as context, pending checks
+    return markdown + extra if extra else markdown
 
 
 def on_post_page(output, page, config, **kwargs):

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import jsonschema
 import yaml
 
-from scripts import dates, safeio, yamlsafe
+from scripts import dates, record_fields, safeio, yamlsafe
 from scripts.yamlsafe import format_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -367,6 +367,9 @@ def _schema_error(error: jsonschema.ValidationError, out: _Collector) -> None:
         return
     if v == "const" and path == ("schema_version",):
         return
+    if v == "const":
+        out.add(path, record_fields.const_message(path, error.validator_value), value_line=True)
+        return
     if v == "type":
         expected = error.validator_value
         out.add(path, f"expected {_article(expected)}, got {_type_name(inst)}", value_line=True)
@@ -570,6 +573,7 @@ def _check_semantics(data: dict, path: Path, out: _Collector, scan: _Scan) -> No
                     f"reference/sp-api.yaml", value_line=True)
         if acc.get("api") in _AMAZON_APIS:
             _check_report(acc.get("report"), ("access", i, "report"), out)
+    record_fields.check(data, out)
 
 
 _AMAZON_APIS = ("sp-api", "mws", "amazon-api")
@@ -604,7 +608,8 @@ def _quiet_date(value) -> dates.PartialDate | None:
         return None
 
 
-_DATE_KEYS = {"published", "retrieved", "since", "date", "effective", "occurred", "reported", "none_recorded_as_of"}
+_DATE_KEYS = {"published", "retrieved", "since", "date", "effective", "occurred", "reported", "none_recorded_as_of",
+              "searched", "observed"}
 _URL_KEYS = {"url", "website", "archive_url"}
 
 

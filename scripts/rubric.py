@@ -62,14 +62,19 @@ def evaluate(record: dict) -> list[dict]:
     return out
 
 
+# Answers that rest on no passage: nothing supports "unknown"; "no-policy-found" rests on the record's dated
+# policy_search, a search that found nothing to quote.
+_NO_EVIDENCE = ("unknown", "no-policy-found")
+
+
 def _checked(question: dict, result: dict) -> dict:
     # Explicit raises rather than `assert`, which `python -O` would strip.
     allowed = [a["answer"] for a in question["answers"]]
     if result["answer"] not in allowed:
         raise AssertionError(f"{question['id']}: answer {result['answer']!r} is not one of {allowed}")
-    if result["answer"] != "unknown" and not result["evidence"]:
+    if result["answer"] not in _NO_EVIDENCE and not result["evidence"]:
         raise AssertionError(f"{question['id']}: answer {result['answer']!r} without evidence")
-    if result["answer"] == "unknown" and result["evidence"]:
+    if result["answer"] in _NO_EVIDENCE and result["evidence"]:
         raise AssertionError(f"{question['id']}: 'unknown' cites evidence; nothing should support it")
     return result
 
@@ -272,16 +277,35 @@ def disclosure(record: dict):
 # --- statements by topic -----------------------------------------------------------------------------
 
 def _claims(record: dict, topics: tuple[str, ...], said: dict):
-    current, ended = [], []
+    current, ended, others = [], [], []
+    kinds = {s.get("id"): s.get("kind") for s in record.get("sources") or [] if isinstance(s, dict)}
     for i, claim in enumerate(record.get("claims") or []):
         if claim.get("topic") in topics:
-            (ended if isinstance(claim.get("ended"), dict) else current).append((i, claim))
-    evidence = [e for i, c in current for e in cite(f"claims[{i}]", c.get("sources"))]
+            if isinstance(claim.get("ended"), dict):
+                ended.append((i, claim))
+            elif any(kinds.get(c.get("source")) == "vendor" for c in claim.get("sources") or []):
+                current.append((i, claim))
+            else:  # only others say the vendor says it: shown on the page, never counted as the vendor's claim
+                others.append((i, claim))
+    # Only the vendor's own pages are evidence of what the vendor states.
+    evidence = [e for i, c in current for e in cite(f"claims[{i}]", c.get("sources"))
+                if kinds.get(e["source"]) == "vendor"]
+    search = record.get("policy_search")
+    answer = "yes" if current else "unknown"
     if current:
         en = [said["en"] + " " + " ".join(plain(c.get("summary"), "en") for _, c in current)]
         zh = [said["zh"] + "".join(plain(c.get("summary"), "zh") for _, c in current)]
+    elif isinstance(search, dict):
+        when, answer = search.get("searched"), "no-policy-found"
+        en = [f"No published data policy of the vendor was found (searched as of {_date(when, 'en')}), and no "
+              f"statement on this from the vendor's own pages is recorded. This is not a “no”."]
+        zh = [f"未找到服务商已发布的数据政策(检索截至{_date(when, 'zh')}),记录中也没有服务商自己页面的相关说明。这不等于“否”。"]
     else:
         en, zh = ["No current statement on this is recorded."], ["记录中没有这方面的现行说明。"]
+    if others:
+        en.append("Statements that cite no page of the vendor's own are not counted: "
+                  + "; ".join(str(c.get("id")) for _, c in others) + ".")
+        zh.append("未引用服务商自己页面的说法不计入:" + ";".join(str(c.get("id")) for _, c in others) + "。")
     if ended:
         listed_en = "; ".join(f"{c.get('id')} ({t('reason_' + str(c['ended'].get('reason')), 'en')}, "
                               f"{_date(c['ended'].get('date'), 'en')})" for _, c in ended)
@@ -289,7 +313,7 @@ def _claims(record: dict, topics: tuple[str, ...], said: dict):
                              f"{_date(c['ended'].get('date'), 'zh')})" for _, c in ended)
         en.append(f"Earlier statements that no longer apply are not counted: {listed_en}.")
         zh.append(f"已不再适用的先前说法不计入:{listed_zh}。")
-    return ("yes" if current else "unknown"), evidence, _text(en, zh)
+    return answer, evidence, _text(en, zh)
 
 
 def retention(record: dict):

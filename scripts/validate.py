@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from scripts import quotes, records, safeio
+from scripts import incidents, quotes, records, safeio
 from scripts.derive import observed_store
 from scripts.yamlsafe import format_path
 
@@ -53,6 +53,23 @@ def _quote_warnings(results: list[records.Result]) -> None:
                                   f"the current stored text of watched policy {policy!r}")
 
 
+def _other_files(files: list[Path], everything: bool) -> tuple[list[Path], list[records.Result]]:
+    """Incident files (a folder named incidents/) and pending checks (reference/pending/) are checked
+    against their own schemas; with no paths given, both folders are checked along with the records."""
+    kinds = {"incidents": "incident", "pending": "pending"}
+    extra = {"incident": [], "pending": []}
+    if everything:
+        extra["incident"] += incidents._files(incidents.incidents_dir())
+        extra["pending"] += incidents._files(incidents.pending_dir())
+    vendor_files = []
+    for f in files:
+        which = kinds.get(f.resolve().parent.name)
+        (extra[which] if which else vendor_files).append(f)
+    others = [records.Result(p, record=data, problems=probs)
+              for which, paths in extra.items() for p, data, probs in incidents.check_files(paths, which)]
+    return vendor_files, others
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.validate", description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path, help="record files or folders (default: vendors/)")
@@ -68,8 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     if not files and not strays:
         print("no records found", file=sys.stderr)
         return 1
+    files, others = _other_files(files, not args.paths)
     results = records.check_paths(files)
     _quote_warnings(results)
+    results += others
     on_github = os.environ.get("GITHUB_ACTIONS") == "true"
     # Every line is made safe to print (names and values escaped, long lines cut): see scripts.safeio.
     problems = [(records.display_path(r.path), line) for r in results for line in r.problems]
