@@ -21,9 +21,10 @@ SUSPICIOUS_SHRINK = "suspicious-shrink"  # most of the text vanished at once; no
 ROBOTS = "robots"                    # robots.txt disallows the URL (or could not be read)
 PRIVATE_ADDRESS = "private-address"  # the URL or a redirect points at a private/loopback/... address
 BROWSER_UNAVAILABLE = "browser-unavailable"  # render: browser, but Chromium is missing or failed
+STORAGE = "storage"                  # the store could not be written (disk full, read-only, I/O error)
 
 ALL = (NETWORK, TIMEOUT, HTTP_STATUS, TOO_LARGE, DECODE, BOT_CHALLENGE, LOGIN_OR_HOME, EMPTY_EXTRACTION,
-       SELECTOR_MISS, SUSPICIOUS_SHRINK, ROBOTS, PRIVATE_ADDRESS, BROWSER_UNAVAILABLE, NO_TEXT_LAYER)
+       SELECTOR_MISS, SUSPICIOUS_SHRINK, ROBOTS, PRIVATE_ADDRESS, BROWSER_UNAVAILABLE, NO_TEXT_LAYER, STORAGE)
 TRANSIENT = frozenset({NETWORK, TIMEOUT, HTTP_STATUS})
 
 

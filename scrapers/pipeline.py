@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from scrapers import formats, variants
 from scrapers.diff import counts, word_diff
 from scrapers.extract import EXTRACTOR_VERSION, SelectorMiss, extract
-from scrapers.failures import EMPTY_EXTRACTION, SELECTOR_MISS, SUSPICIOUS_SHRINK, Failure
+from scrapers.failures import EMPTY_EXTRACTION, SELECTOR_MISS, STORAGE, SUSPICIOUS_SHRINK, Failure
 from scrapers.fsio import utc_now
 from scrapers.http import HttpClient
 from scrapers.normalise import comparison_key, count_words, text_hash
@@ -91,7 +91,12 @@ class Watcher:
         finish(), so that they are recorded in the same place as every other outcome."""
         checked_at = self.now()
         previous = self.store.status(target.vendor, target.doc) or {}
-        technical, unresolved = self._technical_update(target, checked_at)
+        storage = None
+        try:
+            technical, unresolved = self._technical_update(target, checked_at)
+        except OSError as e:
+            technical, unresolved = [], None
+            storage = self._storage_failure(target, e, "recording a technical update")
         current = self.store.current(target.vendor, target.doc)
         same_url = previous.get("url") == target.url  # validators belong to the URL that gave them
         status = {"url": target.url, "checked_at": checked_at,
@@ -101,6 +106,9 @@ class Watcher:
                   "pending_shrink": previous.get("pending_shrink"), "failure": None, "message": "",
                   "http_status": None, "final_url": None}
         fetched = Fetched(target, checked_at, previous, technical, unresolved, current, status)
+        if storage:  # the store is failing: don't fetch what could not be recorded
+            fetched.failure = storage
+            return fetched
         use_validators = current is not None and not unresolved
         try:
             fetched.page = fetch_page(self.client, target, status if use_validators else {}, self._renderer)
@@ -115,7 +123,8 @@ class Watcher:
             if fetched.failure:
                 raise fetched.failure
             outcome = self._compare(target, fetched.page, fetched.current, fetched.unresolved, status, checked_at)
-        except Failure as f:
+        except (Failure, OSError) as e:
+            f = e if isinstance(e, Failure) else self._storage_failure(target, e, "recording the new version")
             status.update(failure=f.kind, message=f.message, http_status=f.http_status,
                           final_url=f.final_url or status["final_url"])
             outcome = Outcome(target, "failed", f.kind, f.message)
@@ -123,16 +132,35 @@ class Watcher:
             status["last_success_at"] = checked_at
         failures = fetched.previous.get("consecutive_failures", 0) + 1 if outcome.failure else 0
         status["consecutive_failures"] = failures
-        self.store.write_status(target.vendor, target.doc, status)
+        try:
+            self.store.write_status(target.vendor, target.doc, status)
+        except OSError as e:  # the previous status.json stays whole (atomic write); a version stays recorded
+            f = self._storage_failure(target, e, "writing status.json", tidy=False)
+            message = f"{outcome.message}; {f.message}" if outcome.failure else f.message
+            outcome = Outcome(target, "failed", STORAGE, message, event=outcome.event)
         outcome.technical = fetched.technical
         return outcome
+
+    def _storage_failure(self, target: Target, error: OSError, doing: str, tidy: bool = True) -> Failure:
+        """A write to the store failed (disk full, read-only, I/O error): the document fails this run. What
+        the failed commit left is removed, so the store holds the old state (or the new version whole), and
+        the next run with space records what this one missed."""
+        if tidy:
+            self.store.discard_uncommitted(target.vendor, target.doc)
+        where = f" ({error.filename})" if error.filename else ""
+        return Failure(STORAGE, f"could not write to the store while {doing}: "
+                       f"{error.strerror or type(error).__name__}{where}; nothing half-written was kept")
 
     def reextract(self, target: Target) -> Outcome:
         """Re-extract the current version's raw HTML with the record's selectors; never fetches."""
         event = self.store.current(target.vendor, target.doc)
         if event is None:
             return Outcome(target, "unchanged", message="no recorded version yet")
-        technical, unresolved = self._technical_update(target, self.now(), force=True)
+        try:
+            technical, unresolved = self._technical_update(target, self.now(), force=True)
+        except OSError as e:
+            f = self._storage_failure(target, e, "recording a technical update")
+            return Outcome(target, "failed", f.kind, f.message)
         if unresolved:
             return Outcome(target, "failed", unresolved.kind, unresolved.message)
         if technical:  # reported as changed, with technical: true in the summary item

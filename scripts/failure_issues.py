@@ -86,6 +86,8 @@ HINTS = {
     "private-address": "The URL or a redirect points at a private address; the watcher refuses it.",
     "browser-unavailable": "The record asks for `render: browser` but Chromium is not available where "
                            "the watch ran.",
+    "storage": "The snapshots store could not be written (disk full, read-only or an I/O error); nothing "
+               "half-written was kept. Free space or fix the disk; the next run records what was missed.",
 }
 
 
