@@ -4,11 +4,13 @@
 re-extracted after a selector fix or an extractor upgrade (see EXTRACTOR_VERSION).
 
 Default extraction (no `select`), in order:
-1. drop what is never text: scripts, styles, templates, media, form controls, comments;
+1. drop what is never text: scripts, styles, templates, media, form controls, comments; and put back the
+   e-mail addresses Cloudflare's obfuscation hid (`data-cfemail`, `/cdn-cgi/l/email-protection#…`), so the
+   text is the same whether a page is served obfuscated or not;
 2. drop what is not the document, by meaning rather than by site: page-level <header>/<footer> (those
    not inside article/main/section, as ARIA maps them to banner/contentinfo), <nav>, <aside>, <form>,
    dialogs, ARIA navigation/banner/contentinfo/search/complementary regions, hidden elements (`hidden`,
-   aria-hidden, inline display:none / visibility:hidden) and consent banners (known consent-manager ids
+   aria-hidden, inline display:none / visibility:hidden however spaced or cased) and consent banners (known consent-manager ids
    and classes such as cookie-banner, onetrust, didomi) and "skip to content" links. A guard keeps
    any such element that holds more than half of the page's text unless it is mostly links: a page
    that wraps everything in a <form> or shows its policy in a dialog still has its policy extracted,
@@ -38,7 +40,7 @@ from scrapers.normalise import clean_text
 
 # Bump when a change here would change extracted text: the watcher then re-extracts stored raw HTML as a
 # technical update before comparing, instead of announcing every document as changed.
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2  # 2: Cloudflare e-mail addresses revealed; display:none however spaced
 
 NEVER_TEXT = {"script", "style", "noscript", "template", "svg", "math", "canvas", "iframe", "frame",
               "frameset", "object", "embed", "head", "button", "input", "select", "textarea", "option",
@@ -59,6 +61,12 @@ _CONSENT = re.compile(
     r"onetrust|cookiebot|didomi|usercentrics|truste-consent|trustarc-banner|qc-cmp|sp_message|osano-cm|"
     r"iubenda-cs|cookieyes|cky-consent|cmplz-cookiebanner|borlabs-cookie|klaro|tarteaucitron|axeptio|"
     r"cookiefirst|termly-consent", re.IGNORECASE)
+# Inline CSS that hides an element, however it is spaced or cased (`display:\tnone`, `DISPLAY : NONE`,
+# `display:none !important`); not a longer property that ends the same (`--x-display: none`).
+_HIDDEN_STYLE = re.compile(r"(?<![\w-])(?:display\s*:\s*none|visibility\s*:\s*hidden)(?![\w-])", re.IGNORECASE)
+# Cloudflare's e-mail obfuscation: the address XOR-ed with the first byte, in hex, where the page had it.
+_CF_LINK = re.compile(r"/cdn-cgi/l/email-protection#([0-9a-fA-F]{4,})")
+_CF_PLACEHOLDER = re.compile(r"\[\s*email\s*protected\s*\]", re.IGNORECASE)
 # "Skip to content" links
 _SKIP_LINK = re.compile(r"skip[-_]?(link|button|to|nav|content|main)|skiplink", re.IGNORECASE)
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
@@ -85,6 +93,8 @@ class SelectorMiss(Exception):
 
 def extract(html: str, select: str | None = None, remove: str | None = None) -> str:
     soup = BeautifulSoup(html, "lxml")
+    if "protected]" in html:  # Cloudflare's placeholder, "[email protected]": one cheap search per page
+        _reveal_cf_emails(soup)
     # (Comments, doctypes and processing instructions need no removal: only plain strings are rendered.)
     for tag in _tags(soup):
         if tag.name in NEVER_TEXT and not _gone(tag):
@@ -108,6 +118,33 @@ def extract(html: str, select: str | None = None, remove: str | None = None) -> 
         return clean_text("\n\n".join(render(root) for root in roots))
     _drop(body, lambda tag: _is_hidden(tag) or _is_chrome(tag), _text_sizes(body))
     return clean_text(render(_content_root(body, _text_sizes(body))))
+
+
+def _reveal_cf_emails(soup: BeautifulSoup) -> None:
+    """Put back the addresses Cloudflare hid (data-cfemail elements, email-protection links whose text is
+    the "[email protected]" placeholder), so a page reads the same served obfuscated or not. (A link whose
+    text is not an address keeps its text either way: only its href is rewritten, and hrefs are not text.)"""
+    for tag in soup.find_all(attrs={"data-cfemail": True}):
+        address = cf_decode(str(tag["data-cfemail"]))
+        if address is not None:
+            tag.replace_with(NavigableString(address))
+    for a in soup.find_all("a", href=_CF_LINK):
+        m = _CF_LINK.search(str(a["href"]))
+        address = cf_decode(m.group(1)) if m else None
+        if address is not None and _CF_PLACEHOLDER.fullmatch(a.get_text().strip()):
+            a.string = address
+
+
+def cf_decode(code: str) -> str | None:
+    """A Cloudflare-obfuscated address: hex bytes, each XOR-ed with the first (None if it is not that)."""
+    try:
+        data = bytes.fromhex(code.strip())
+    except ValueError:
+        return None
+    if len(data) < 2 or len(data) > 512:
+        return None
+    key = data[0]
+    return bytes(b ^ key for b in data[1:]).decode("utf-8", "replace")
 
 
 def _tags(root) -> list[Tag]:
@@ -161,8 +198,8 @@ def _is_hidden(tag: Tag) -> bool:
         return True
     if str(tag.get("aria-hidden", "")).lower() == "true":
         return True
-    style = str(tag.get("style", "")).replace(" ", "").lower()
-    return "display:none" in style or "visibility:hidden" in style
+    style = tag.get("style")
+    return bool(style) and _HIDDEN_STYLE.search(str(style)) is not None
 
 
 def _is_chrome(tag: Tag) -> bool:

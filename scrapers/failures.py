@@ -11,7 +11,8 @@ NETWORK = "network"                  # DNS, connection refused/reset, TLS
 TIMEOUT = "timeout"                  # connect or read timeout
 HTTP_STATUS = "http-status"          # 4xx/5xx after retries, redirect loops, bad redirects
 TOO_LARGE = "too-large"              # body (decompressed) over the size cap
-DECODE = "decode"                    # not text/HTML, or no charset fits
+DECODE = "decode"                    # not HTML, text or PDF; no charset fits; an unreadable PDF
+NO_TEXT_LAYER = "no-text-layer"      # a PDF of scanned images: no page has text
 BOT_CHALLENGE = "bot-challenge"      # a page that is really a bot check / captcha
 LOGIN_OR_HOME = "login-or-home"      # ended on a login page or the site's home page
 EMPTY_EXTRACTION = "empty-extraction"  # (almost) no text extracted
@@ -20,9 +21,10 @@ SUSPICIOUS_SHRINK = "suspicious-shrink"  # most of the text vanished at once; no
 ROBOTS = "robots"                    # robots.txt disallows the URL (or could not be read)
 PRIVATE_ADDRESS = "private-address"  # the URL or a redirect points at a private/loopback/... address
 BROWSER_UNAVAILABLE = "browser-unavailable"  # render: browser, but Chromium is missing or failed
+STORAGE = "storage"                  # the store could not be written (disk full, read-only, I/O error)
 
 ALL = (NETWORK, TIMEOUT, HTTP_STATUS, TOO_LARGE, DECODE, BOT_CHALLENGE, LOGIN_OR_HOME, EMPTY_EXTRACTION,
-       SELECTOR_MISS, SUSPICIOUS_SHRINK, ROBOTS, PRIVATE_ADDRESS, BROWSER_UNAVAILABLE)
+       SELECTOR_MISS, SUSPICIOUS_SHRINK, ROBOTS, PRIVATE_ADDRESS, BROWSER_UNAVAILABLE, NO_TEXT_LAYER, STORAGE)
 TRANSIENT = frozenset({NETWORK, TIMEOUT, HTTP_STATUS})
 
 

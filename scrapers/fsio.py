@@ -95,14 +95,20 @@ class StoreLock:
                     raise LockBusy(f"another watch run is writing to {self.path.parent} ({holder}); "
                                    "wait for it to finish, or pass --lock-timeout SECONDS to wait") from None
                 time.sleep(0.1)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}, since {utc_now()}\n".encode(), 0)
+        try:  # who holds it, for the message of a run that waits: helpful, not needed (a full disk)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()}, since {utc_now()}\n".encode(), 0)
+        except OSError:
+            pass
         self._fd = fd
         return self
 
     def __exit__(self, *exc) -> None:
         if self._fd is not None:
-            os.ftruncate(self._fd, 0)
+            try:
+                os.ftruncate(self._fd, 0)
+            except OSError:
+                pass
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None

@@ -13,7 +13,6 @@ counted from the start of the previous request.
 from __future__ import annotations
 
 import email.utils
-import socket
 import threading
 import time
 from collections import defaultdict
@@ -26,6 +25,7 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from scrapers import __version__
+from scrapers.deadlines import ResponseDeadline, watched
 from scrapers.failures import HTTP_STATUS, NETWORK, PRIVATE_ADDRESS, ROBOTS, TIMEOUT, TOO_LARGE, Failure
 from scrapers.netguard import AddressPolicy, BlockedAddress, pool_classes
 from scrapers.robots import MAX_BYTES as ROBOTS_MAX_BYTES
@@ -43,6 +43,7 @@ class FetchConfig:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     total_timeout: float = 120.0      # per response, against servers that trickle bytes forever
+    deadline: float = 300.0           # per document: every attempt, redirect, robots.txt and wait together
     max_bytes: int = 5 * 1024 * 1024
     max_redirects: int = 10
     retries: int = 3                  # extra attempts after the first
@@ -78,73 +79,7 @@ class _GuardedAdapter(HTTPAdapter):
 
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _watched(pool_classes(self._policy))
-
-
-_current = threading.local()  # .deadline: the _Deadline of the request this thread is making
-
-
-class _Deadline:
-    """The overall limit on one response (FetchConfig.total_timeout), whatever the server does.
-
-    Read timeouts apply to each socket read, and the reads below requests block until a whole line or
-    block has arrived: a server that sends a byte every few seconds, in the body or in the status line
-    and headers, would never time out (urllib3's documentation suggests a second thread for a wall-clock
-    limit). When the time is up, this thread shuts the connection's socket down; the blocked read then
-    returns and the request fails as a timeout."""
-
-    def __init__(self, seconds: float):
-        self.expired = False
-        self._connection = None
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(seconds,), daemon=True,
-                                        name="erpwatch-deadline")
-
-    def watch(self, connection) -> None:
-        self._connection = connection  # called by the connection, when the request goes out on it
-
-    def _run(self, seconds: float) -> None:
-        if self._done.wait(seconds):
-            return
-        self.expired = True
-        while True:  # the connection may not exist or be connected yet
-            sock = getattr(self._connection, "sock", None)
-            if sock is not None:
-                try:  # the plain socket's shutdown, also under TLS: the SSL object stays intact
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                return
-            if self._done.wait(0.05):
-                return
-
-    def __enter__(self) -> _Deadline:
-        _current.deadline = self
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        _current.deadline = None
-        self._done.set()
-
-
-class _WatchedConnection:
-    """Tells the current request's _Deadline which connection it went out on."""
-
-    def request(self, *args, **kwargs):
-        deadline = getattr(_current, "deadline", None)
-        if deadline is not None:
-            deadline.watch(self)
-        return super().request(*args, **kwargs)
-
-
-def _watched(pools: dict) -> dict:
-    """The same pool classes, with connections that report to the current _Deadline."""
-    out = {}
-    for scheme, pool in pools.items():
-        conn = type(pool.ConnectionCls.__name__, (_WatchedConnection, pool.ConnectionCls), {})
-        out[scheme] = type(pool.__name__, (pool,), {"ConnectionCls": conn})
-    return out
+        self.poolmanager.pool_classes_by_scheme = watched(pool_classes(self._policy))
 
 
 class HostGate:
@@ -207,9 +142,10 @@ class HttpClient:
             headers["If-Modified-Since"] = last_modified
         visited: list[str] = []
         current = url
+        until = time.monotonic() + self.config.deadline
         while True:
-            self.check_url(current)
-            response = self._with_retries(current, headers)
+            self.check_url(current, until)
+            response = self._with_retries(current, headers, until=until)
             if response.status in REDIRECTS:
                 location = response.headers.get("location")
                 if not location:
@@ -224,17 +160,18 @@ class HttpClient:
             response.url, response.redirects = url, visited
             return response
 
-    def check_url(self, url: str) -> None:
-        """Scheme and robots.txt checks for one URL (each redirect hop goes through this too)."""
+    def check_url(self, url: str, until: float | None = None) -> None:
+        """Scheme and robots.txt checks for one URL (each redirect hop goes through this too); `until`: the
+        document's deadline (time.monotonic()), which a first fetch of robots.txt counts against."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise Failure(HTTP_STATUS, f"not an http(s) URL: {url}", final_url=url)
-        if self.config.robots and not self.robots_for(url).allows(url):
+        if self.config.robots and not self.robots_for(url, until).allows(url):
             robots = self.robots_for(url)
             why = robots.reason or "robots.txt disallows this path for " + PRODUCT
             raise Failure(ROBOTS, f"{why}: {url}", final_url=url)
 
-    def robots_for(self, url: str) -> Robots:
+    def robots_for(self, url: str, until: float | None = None) -> Robots:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc.lower()}"
         with self._robots_guard:
@@ -246,7 +183,7 @@ class HttpClient:
                 raise Failure(f.kind, f"{f.message} (earlier in this run)", final_url=url)
             if origin not in self._robots:
                 try:
-                    robots = self._fetch_robots(origin)
+                    robots = self._fetch_robots(origin, until)
                     if robots.crawl_delay:
                         host = parts.hostname or ""
                         self._crawl_delays[host] = max(self._crawl_delays.get(host, 0.0), robots.crawl_delay)
@@ -278,13 +215,13 @@ class HttpClient:
                 self._sessions.append(session)
         return session
 
-    def _fetch_robots(self, origin: str) -> Robots:
+    def _fetch_robots(self, origin: str, until: float | None = None) -> Robots:
         url = origin + "/robots.txt"
         small = replace(self.config, max_bytes=ROBOTS_MAX_BYTES * 2)
         current = url
         try:
             for _ in range(5):  # the RFC asks to follow at least five redirects
-                r = self._with_retries(current, {}, config=small, truncate=True)
+                r = self._with_retries(current, {}, config=small, truncate=True, until=until)
                 if r.status in REDIRECTS and r.headers.get("location"):
                     current = urljoin(current, r.headers["location"])
                     if urlsplit(current).scheme not in ("http", "https"):
@@ -306,13 +243,18 @@ class HttpClient:
         return Robots()  # 4xx: no robots.txt, everything allowed
 
     def _with_retries(self, url: str, headers: dict, config: FetchConfig | None = None,
-                      truncate: bool = False) -> Response:
+                      truncate: bool = False, until: float | None = None) -> Response:
+        """`until`: the document's deadline. Each attempt's overall limit is cut to what is left of it, and
+        a retry that could not start before it is not made: a server that trickles bytes, answers 503 or
+        redirects costs at most the deadline, not (retries + 1) x redirects x the per-response limit."""
         config = config or self.config
         attempt = 0
         while True:
             try:
-                response = self._once(url, headers, config, truncate)
+                response = self._once(url, headers, _within(config, until), truncate)
             except Failure as f:
+                if until is not None and f.kind == TIMEOUT and time.monotonic() >= until - 0.05:
+                    raise _past_deadline(self.config, url, f) from None
                 if f.kind not in (NETWORK, TIMEOUT) or attempt >= config.retries:
                     raise
                 wait = config.backoff * 2 ** attempt
@@ -329,13 +271,16 @@ class HttpClient:
                 if wait is None:
                     wait = config.backoff * 2 ** attempt
             attempt += 1
-            time.sleep(min(wait, config.retry_after_cap))
+            wait = min(wait, config.retry_after_cap)
+            if until is not None and time.monotonic() + wait >= until:
+                raise _past_deadline(self.config, url, None)
+            time.sleep(wait)
 
     def _once(self, url: str, headers: dict, config: FetchConfig, truncate: bool) -> Response:
         host = urlsplit(url).hostname or ""
         send = {"User-Agent": config.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
                 "Accept-Encoding": "gzip, deflate", "Accept-Language": "en;q=0.9, *;q=0.5", **headers}
-        with self._gate.slot(host, self.crawl_delay(host)), _Deadline(config.total_timeout) as deadline:
+        with self._gate.slot(host, self.crawl_delay(host)), ResponseDeadline(config.total_timeout) as deadline:
             late = f"no complete response after {config.total_timeout:g} s (the server sends too slowly)"
             try:
                 r = self._session().get(url, headers=send, stream=True, allow_redirects=False,
@@ -358,6 +303,22 @@ class HttpClient:
                 raise Failure(TIMEOUT, late, r.status_code, url)
         return Response(url=url, final_url=url, status=r.status_code,
                         headers={k.lower(): v for k, v in r.headers.items()}, body=body)
+
+
+def _within(config: FetchConfig, until: float | None) -> FetchConfig:
+    """`config` with its per-response limit cut to what is left of the document's deadline."""
+    if until is None:
+        return config
+    left = until - time.monotonic()
+    if left <= 0:
+        raise Failure(TIMEOUT, f"the document's {config.deadline:g} s deadline passed", final_url=None)
+    return config if left >= config.total_timeout else replace(config, total_timeout=left)
+
+
+def _past_deadline(config: FetchConfig, url: str, cause: Failure | None) -> Failure:
+    why = f" ({cause.message})" if cause else " before the next retry"
+    return Failure(TIMEOUT, f"no complete document within the {config.deadline:g} s deadline per document "
+                   f"(--deadline){why}", cause.http_status if cause else None, url)
 
 
 def _read_capped(r: requests.Response, config: FetchConfig, truncate: bool) -> bytes:

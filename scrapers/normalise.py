@@ -4,7 +4,7 @@ Two forms of the same text:
 - the *stored* text is NFC with whitespace normalised. NFC keeps every character as the page wrote it
   (full-width Chinese punctuation stays full-width, ligatures stay), so what the site shows is what the
   vendor published;
-- the *comparison key* is NFKC, without invisible format characters, without the Markdown-like markers the
+- the *comparison key* is NFKC, without invisible format and control characters, without the Markdown-like markers the
   extractor adds (heading #, list bullets and numbers, table pipes) and without layout (line breaks,
   blank lines, spacing). Two texts are "the same policy text" when their keys are equal, so a site that
   swaps a non-breaking space for a space, a heading level, a list style or a full-width digit for an ASCII
@@ -20,7 +20,9 @@ import unicodedata
 
 # Characters with no visible width that pages sprinkle through text (soft hyphen, zero-width space, word
 # joiner, BOM). Removed from the stored text; ZWJ/ZWNJ stay there because some scripts and emoji need them.
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
+# Control characters (C0 but whitespace, DEL, C1) go too: NUL bytes and stray controls in a page are never text.
+_CONTROL_CHARS = [c for c in [*range(0x20), *range(0x7f, 0xa0)] if chr(c) not in "\t\n\r\x0b\x0c"]
+_INVISIBLE = dict.fromkeys([*map(ord, "\u00ad\u200b\u2060\ufeff"), *_CONTROL_CHARS])
 _SPACES = re.compile(r"[^\S\n]+")  # any whitespace except newline, incl. NBSP and ideographic space
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
@@ -56,7 +58,8 @@ def _format_chars() -> dict[int, None]:
     if _format_table is None:
         with _format_lock:
             if _format_table is None:
-                _format_table = dict.fromkeys(cp for cp in range(0x110000) if unicodedata.category(chr(cp)) == "Cf")
+                _format_table = dict.fromkeys([*(cp for cp in range(0x110000) if unicodedata.category(chr(cp)) == "Cf"),
+                                               *_CONTROL_CHARS])
     return _format_table
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scrapers import classify
-from scrapers.decode import DecodeError, decode_html
+from scrapers import classify, formats
+from scrapers.decode import DecodeError, decode_text
 from scrapers.extract import SelectorMiss, extract
 from scrapers.failures import (
     BOT_CHALLENGE,
@@ -17,12 +17,14 @@ from scrapers.failures import (
     EMPTY_EXTRACTION,
     HTTP_STATUS,
     LOGIN_OR_HOME,
+    NO_TEXT_LAYER,
     SELECTOR_MISS,
     TOO_LARGE,
     Failure,
 )
 from scrapers.http import HttpClient
 from scrapers.normalise import count_words
+from scrapers.pdf import NoTextLayer, PdfError
 
 MIN_WORDS = 20  # no policy is shorter; fewer words means a shell page, a wrong selector or a stub
 # Parsing costs memory per element (a million tiny elements took ~700 MiB): above this many tags a page is
@@ -53,6 +55,8 @@ class Page:
     encoding: str
     etag: str | None = None
     last_modified: str | None = None
+    kind: str = formats.HTML    # formats.HTML, TEXT (html holds the text) or PDF (raw holds the bytes)
+    raw: bytes | None = None
 
 
 def fetch_page(client: HttpClient, target: Target, validators: dict | None = None,
@@ -72,17 +76,21 @@ def fetch_page(client: HttpClient, target: Target, validators: dict | None = Non
             raise Failure(HTTP_STATUS, "HTTP 304 to a request without validators", 304, response.final_url)
         return None
     try:
-        decoded = decode_html(response.body, response.content_type)
+        kind = formats.kind_of(response.body, response.content_type, response.final_url)
+        decoded = None if kind == formats.PDF else decode_text(response.body, response.content_type)
     except DecodeError as e:
         raise Failure(DECODE, str(e), response.status, response.final_url) from None
-    page = Page(decoded.text, response.final_url, response.status, decoded.encoding,
-                response.headers.get("etag"), response.headers.get("last-modified"))
+    page = Page(decoded.text if decoded else "", response.final_url, response.status,
+                decoded.encoding if decoded else None, response.headers.get("etag"),
+                response.headers.get("last-modified"), kind, None if decoded else response.body)
     _raise_for_status(page)
     return page
 
 
 def page_text(page: Page, target: Target) -> tuple[str, int]:
     """(extracted text, word count), or a Failure when the page is not the document or has no text."""
+    if page.kind != formats.HTML:
+        return _document_text(page, target)
     tags = page.html.count("<")
     if tags > MAX_TAGS:
         raise Failure(TOO_LARGE, f"the page has about {tags:,} tags; at most {MAX_TAGS:,} are parsed",
@@ -98,6 +106,24 @@ def page_text(page: Page, target: Target) -> tuple[str, int]:
     if words < MIN_WORDS:
         raise Failure(EMPTY_EXTRACTION, f"only {words} words extracted; the page may be built by JavaScript "
                       "(render: browser) or need a `select`", page.http_status, page.final_url)
+    return text, words
+
+
+def _document_text(page: Page, target: Target) -> tuple[str, int]:
+    """A plain-text or PDF document: its text as written (never through the HTML extractor, which would take
+    `<privacy@example.test>` for a tag); `select`/`remove` are for HTML and do not apply."""
+    try:
+        text = formats.document_text(page.kind, page.raw if page.kind == formats.PDF else page.html)
+    except NoTextLayer as e:
+        raise Failure(NO_TEXT_LAYER, str(e), page.http_status, page.final_url) from None
+    except PdfError as e:
+        raise Failure(DECODE, str(e), page.http_status, page.final_url) from None
+    words = count_words(text)
+    if page.kind == formats.TEXT:  # a plain-text "access denied" is still not the document
+        _raise_if_not_document(page, target, words)
+    if words < MIN_WORDS:
+        raise Failure(EMPTY_EXTRACTION, f"only {words} words in the {page.kind} document",
+                      page.http_status, page.final_url)
     return text, words
 
 

@@ -11,16 +11,19 @@ Rules a reader of the change log relies on:
 - a suspicious shrink (fewer than SHRINK_RATIO of the words at once) is held back as a failure until
   the same text has been seen SHRINK_CONFIRMATIONS checks in a row (or --accept-shrink): a half-loaded
   page or an A/B test must not read as "the vendor deleted half its policy", but a real cut gets
-  recorded without anyone editing files.
+  recorded without anyone editing files;
+- a return to one of the last few variants, or a change of nothing but a labelled date, is recorded with
+  `revisit` / `minor` (scrapers.variants): on the document's history, not in the feeds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from scrapers import formats, variants
 from scrapers.diff import counts, word_diff
 from scrapers.extract import EXTRACTOR_VERSION, SelectorMiss, extract
-from scrapers.failures import EMPTY_EXTRACTION, SELECTOR_MISS, SUSPICIOUS_SHRINK, Failure
+from scrapers.failures import EMPTY_EXTRACTION, SELECTOR_MISS, STORAGE, SUSPICIOUS_SHRINK, Failure
 from scrapers.fsio import utc_now
 from scrapers.http import HttpClient
 from scrapers.normalise import comparison_key, count_words, text_hash
@@ -47,6 +50,7 @@ class Outcome:
         if self.event:
             item.update(change=self.event["id"], added=self.event["added"], removed=self.event["removed"],
                         initial=self.event["initial"], technical=self.event["technical"])
+            item.update({k: True for k in ("minor", "revisit") if self.event.get(k)})
         if self.technical:
             item["technical_updates"] = [e["id"] for e in self.technical]
         return item
@@ -87,7 +91,12 @@ class Watcher:
         finish(), so that they are recorded in the same place as every other outcome."""
         checked_at = self.now()
         previous = self.store.status(target.vendor, target.doc) or {}
-        technical, unresolved = self._technical_update(target, checked_at)
+        storage = None
+        try:
+            technical, unresolved = self._technical_update(target, checked_at)
+        except OSError as e:
+            technical, unresolved = [], None
+            storage = self._storage_failure(target, e, "recording a technical update")
         current = self.store.current(target.vendor, target.doc)
         same_url = previous.get("url") == target.url  # validators belong to the URL that gave them
         status = {"url": target.url, "checked_at": checked_at,
@@ -97,6 +106,9 @@ class Watcher:
                   "pending_shrink": previous.get("pending_shrink"), "failure": None, "message": "",
                   "http_status": None, "final_url": None}
         fetched = Fetched(target, checked_at, previous, technical, unresolved, current, status)
+        if storage:  # the store is failing: don't fetch what could not be recorded
+            fetched.failure = storage
+            return fetched
         use_validators = current is not None and not unresolved
         try:
             fetched.page = fetch_page(self.client, target, status if use_validators else {}, self._renderer)
@@ -111,7 +123,8 @@ class Watcher:
             if fetched.failure:
                 raise fetched.failure
             outcome = self._compare(target, fetched.page, fetched.current, fetched.unresolved, status, checked_at)
-        except Failure as f:
+        except (Failure, OSError) as e:
+            f = e if isinstance(e, Failure) else self._storage_failure(target, e, "recording the new version")
             status.update(failure=f.kind, message=f.message, http_status=f.http_status,
                           final_url=f.final_url or status["final_url"])
             outcome = Outcome(target, "failed", f.kind, f.message)
@@ -119,16 +132,35 @@ class Watcher:
             status["last_success_at"] = checked_at
         failures = fetched.previous.get("consecutive_failures", 0) + 1 if outcome.failure else 0
         status["consecutive_failures"] = failures
-        self.store.write_status(target.vendor, target.doc, status)
+        try:
+            self.store.write_status(target.vendor, target.doc, status)
+        except OSError as e:  # the previous status.json stays whole (atomic write); a version stays recorded
+            f = self._storage_failure(target, e, "writing status.json", tidy=False)
+            message = f"{outcome.message}; {f.message}" if outcome.failure else f.message
+            outcome = Outcome(target, "failed", STORAGE, message, event=outcome.event)
         outcome.technical = fetched.technical
         return outcome
+
+    def _storage_failure(self, target: Target, error: OSError, doing: str, tidy: bool = True) -> Failure:
+        """A write to the store failed (disk full, read-only, I/O error): the document fails this run. What
+        the failed commit left is removed, so the store holds the old state (or the new version whole), and
+        the next run with space records what this one missed."""
+        if tidy:
+            self.store.discard_uncommitted(target.vendor, target.doc)
+        where = f" ({error.filename})" if error.filename else ""
+        return Failure(STORAGE, f"could not write to the store while {doing}: "
+                       f"{error.strerror or type(error).__name__}{where}; nothing half-written was kept")
 
     def reextract(self, target: Target) -> Outcome:
         """Re-extract the current version's raw HTML with the record's selectors; never fetches."""
         event = self.store.current(target.vendor, target.doc)
         if event is None:
             return Outcome(target, "unchanged", message="no recorded version yet")
-        technical, unresolved = self._technical_update(target, self.now(), force=True)
+        try:
+            technical, unresolved = self._technical_update(target, self.now(), force=True)
+        except OSError as e:
+            f = self._storage_failure(target, e, "recording a technical update")
+            return Outcome(target, "failed", f.kind, f.message)
         if unresolved:
             return Outcome(target, "failed", unresolved.kind, unresolved.message)
         if technical:  # reported as changed, with technical: true in the summary item
@@ -183,7 +215,7 @@ class Watcher:
         if made_with != (target.select, target.remove, EXTRACTOR_VERSION, target.url, page.final_url,
                          page.http_status):
             return False
-        return self.store.raw_html(current) == page.html
+        return formats.same_raw(self.store, current, page)
 
     def _shrink_gate(self, text: str, words: int, old_words: int, status: dict, page: Page) -> str | None:
         if words >= SHRINK_RATIO * old_words:
@@ -214,21 +246,30 @@ class Watcher:
             (target.select, target.remove, EXTRACTOR_VERSION)
         if same and not force:
             return [], None
-        html = self.store.raw_html(current)
-        if html is None:
+        stored = formats.read_raw(self.store, current)
+        if stored is None:
             return [], Failure(EMPTY_EXTRACTION, "the raw HTML of the current version is missing")
-        try:
-            text = extract(html, target.select, target.remove)
-        except SelectorMiss as e:
-            return [], Failure(SELECTOR_MISS, f"the current version's raw HTML, re-extracted: {e}")
-        words = count_words(text)
-        if words < MIN_WORDS:
-            return [], Failure(EMPTY_EXTRACTION, "the current version's raw HTML, re-extracted with the "
-                               f"record's selectors, gives {words} words")
+        kind, content = stored
+        pdf = kind == formats.PDF
+        page = Page("" if pdf else content, current.get("final_url") or target.url,
+                    current.get("http_status") or 200, current.get("encoding") or (None if pdf else "utf-8"),
+                    kind=kind, raw=content if pdf else None)
+        if kind != formats.HTML:  # plain text and PDF: no selectors; the text reader may have changed
+            try:
+                text, words = page_text(page, target)
+            except Failure as f:
+                return [], Failure(f.kind, f"the current version's raw {kind}, re-read: {f.message}")
+        else:
+            try:
+                text = extract(content, target.select, target.remove)
+            except SelectorMiss as e:
+                return [], Failure(SELECTOR_MISS, f"the current version's raw HTML, re-extracted: {e}")
+            words = count_words(text)
+            if words < MIN_WORDS:
+                return [], Failure(EMPTY_EXTRACTION, "the current version's raw HTML, re-extracted with the "
+                                   f"record's selectors, gives {words} words")
         if text == self.store.version_text(target.vendor, target.doc, current["new_hash"]):
             return [], None  # nothing to update (the selectors' effect is nil on this page)
-        page = Page(html, current.get("final_url") or target.url, current.get("http_status") or 200,
-                     current.get("encoding") or "utf-8")
         event = self._record(target, page, text, current, time, technical=True, raw=current["raw"],
                              reason="re-extracted the stored raw HTML with new selectors or a new extractor",
                              words=words)
@@ -246,11 +287,13 @@ class Watcher:
             "id": event_id(new_hash, time), "time": time,
             "old_hash": current["new_hash"] if current else None,
             "new_hash": new_hash, "diff": diff, "added": added, "removed": removed,
-            "raw": raw or self.store.save_raw(target.vendor, target.doc, page.html, time),
+            "raw": raw or formats.save_raw(self.store, target.vendor, target.doc, page, time),
             "technical": technical, "initial": current is None, "reason": reason,
             "url": target.url, "final_url": page.final_url, "http_status": page.http_status,
             "encoding": page.encoding, "words": words,
             "select": target.select, "remove": target.remove, "extractor": EXTRACTOR_VERSION,
         }
+        if old_text is not None and not technical:  # recorded, but maybe not news (scrapers.variants)
+            event.update(variants.flags(text, old_text, variants.earlier_texts(self.store, target.vendor, target.doc)))
         return self.store.append_event(target.vendor, target.doc, event, text)
 

@@ -4,6 +4,7 @@
     <store>/<vendor>/<doc>/changes.jsonl   append-only change log, one JSON object per line, oldest first
     <store>/<vendor>/<doc>/versions/<sha256>.md   text of every recorded version (sha256 of the text)
     <store>/<vendor>/<doc>/raw/<time>-<sha12>.html  the page (decoded, UTF-8) that produced a version
+                                           (.txt for a plain-text document, .pdf for a PDF's bytes)
     <store>/<vendor>/<doc>/current.md      copy of the current version's text, for people browsing git
     <store>/<vendor>/<doc>/status.json     the last check: time, HTTP status, failure class, message
 
@@ -11,18 +12,22 @@ The change log is the source of truth: the current version is its last event. A 
 this order — raw HTML, version text, change log, current.md — each file written atomically, so a run
 killed at any instant leaves either the old state or the new one plus unreferenced files; `recover()`
 (run at the start of every writing run, under the lock) deletes temporary and unreferenced files, drops
-change-log lines whose text file is missing and rewrites a stale current.md. Readers skip such lines too,
+change-log lines whose text file is missing and rewrites a stale current.md. Damage no run of ours leaves
+(a line or a status.json that does not parse) is kept aside and reported (scrapers.damage); a write that
+fails (disk full) is undone the same way at once (discard_uncommitted). Readers skip such lines too,
 so the site reads a consistent store even while a run is writing or after a crash.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 from pathlib import Path
 
-from scrapers.fsio import TEMP_MARK, StoreLock, dumps, dumps_line, write_text
+from scrapers import damage
+from scrapers.fsio import TEMP_MARK, StoreLock, dumps, dumps_line, write_atomic, write_text
 from scrapers.normalise import text_hash
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -56,9 +61,10 @@ class Store:
 
     def status(self, vendor: str, doc: str) -> dict | None:
         try:
-            return json.loads(_read(self._doc_path(vendor, doc) + "/status.json"))
+            status = json.loads(_read(self._doc_path(vendor, doc) + "/status.json"))
         except (FileNotFoundError, ValueError):
             return None
+        return status if isinstance(status, dict) else None  # damaged: recover() sets it aside
 
     def changes(self, vendor: str, doc: str) -> list[dict]:
         """Change events, oldest first; lines a crashed run left without their text file are skipped."""
@@ -91,6 +97,13 @@ class Store:
     def raw_html(self, event: dict) -> str | None:
         try:
             return (self.root / event["raw"]).read_text(encoding="utf-8")
+        except (FileNotFoundError, KeyError, TypeError, UnicodeDecodeError):
+            return None
+
+    def raw_bytes(self, event: dict) -> bytes | None:
+        """A raw snapshot that is not text (a PDF), as stored."""
+        try:
+            return (self.root / event["raw"]).read_bytes()
         except (FileNotFoundError, KeyError, TypeError):
             return None
 
@@ -108,13 +121,15 @@ class Store:
     def doc_dir(self, vendor: str, doc: str) -> Path:
         return Path(self._doc_path(vendor, doc))
 
-    def save_raw(self, vendor: str, doc: str, html: str, time: str) -> str:
-        """Store raw HTML; returns its path relative to the store root."""
+    def save_raw(self, vendor: str, doc: str, html: str | bytes, time: str, ext: str = "html") -> str:
+        """Store raw HTML (or a document's text or bytes, named by `ext`); returns its path relative to
+        the store root."""
         stamp = re.sub(r"[^0-9TZ]", "", time)
-        name = f"{stamp}-{text_hash(html)[:12]}.html"
+        data = html if isinstance(html, bytes) else html.encode("utf-8")
+        name = f"{stamp}-{hashlib.sha256(data).hexdigest()[:12]}.{ext}"
         path = self.doc_dir(vendor, doc) / "raw" / name
         if not path.exists():
-            write_text(path, html)
+            write_atomic(path, data)
         return path.relative_to(self.root).as_posix()
 
     def append_event(self, vendor: str, doc: str, event: dict, text: str) -> dict:
@@ -148,7 +163,10 @@ class Store:
                 tmp.unlink()
                 notes.append(f"removed temporary file {tmp.relative_to(self.root)}")
         for vendor, doc in self._doc_folders():
-            notes.extend(self._recover_doc(vendor, doc))
+            try:
+                notes.extend(self._recover_doc(vendor, doc))
+            except OSError as e:  # disk full, read-only: the next run tries again; the others go on
+                notes.append(f"{vendor}/{doc}: could not repair: {e}")
         return notes
 
     def _doc_folders(self) -> list[tuple[str, str]]:
@@ -166,11 +184,14 @@ class Store:
 
     def _log_lines(self, vendor: str, doc: str) -> list[dict | None]:
         try:
-            text = _read(self._doc_path(vendor, doc) + "/changes.jsonl")
+            with open(self._doc_path(vendor, doc) + "/changes.jsonl", "rb") as f:
+                data = f.read()
         except FileNotFoundError:
             return []
         out: list[dict | None] = []
-        for line in text.splitlines():
+        # Split the bytes on b"\n" only: str.splitlines() also splits at U+2028 or U+0085, which JSON
+        # leaves raw inside quoted text, and a stray invalid byte must damage one line, not the whole log.
+        for line in data.split(b"\n")[:-1] if data.endswith(b"\n") else data.split(b"\n"):
             try:
                 event = json.loads(line)
                 valid = isinstance(event, dict) and HASH.match(str(event.get("new_hash")))
@@ -182,26 +203,45 @@ class Store:
     def _has_text(self, vendor: str, doc: str, event: dict) -> bool:
         return (self.doc_dir(vendor, doc) / "versions" / f"{event['new_hash']}.md").exists()
 
+    def discard_uncommitted(self, vendor: str, doc: str) -> list[str]:
+        """After a failed write (disk full, I/O error): remove what the failed commit left for this
+        document, so the store is as it was before it (or has the new version whole). Never raises."""
+        try:
+            return self._recover_doc(vendor, doc)
+        except OSError as e:
+            return [f"{vendor}/{doc}: could not tidy up after a failed write: {e}"]
+
     def _recover_doc(self, vendor: str, doc: str) -> list[str]:
-        notes = []
         folder = self.doc_dir(vendor, doc)
         lines = self._log_lines(vendor, doc)
+        # Damaged lines (not a change event: edited by hand, a bad disk) are kept aside for a person and
+        # dropped from the log; while any damage is on record, no version text or raw page is deleted:
+        # one of them may be what a damaged line referred to.
+        notes = damage.set_aside_log(folder, lines)
         good = [e for e in lines if e is not None and self._has_text(vendor, doc, e)]
         if len(good) != len(lines):
             write_text(folder / "changes.jsonl", "".join(dumps_line(e) for e in good))
-            notes.append(f"{vendor}/{doc}: dropped {len(lines) - len(good)} change-log line(s) without text")
+            missing = sum(1 for e in lines if e is not None) - len(good)
+            if missing:
+                notes.append(f"{vendor}/{doc}: dropped {missing} change-log line(s) without text")
         keep_versions = {f"{e['new_hash']}.md" for e in good}
         keep_raw = {Path(e.get("raw") or "").name for e in good}
-        for sub, keep in (("versions", keep_versions), ("raw", keep_raw)):
+        tidy = () if damage.on_record(folder) else (("versions", keep_versions), ("raw", keep_raw))
+        for sub, keep in tidy:
             for path in sorted((folder / sub).glob("*")) if (folder / sub).is_dir() else []:
                 if path.name not in keep:
                     path.unlink()
                     notes.append(f"{vendor}/{doc}: removed unreferenced {sub}/{path.name}")
+        notes += damage.repair_status(folder, good[-1] if good else None)
         current = folder / "current.md"
         if good:
             text = self.version_text(vendor, doc, good[-1]["new_hash"])
-            if not current.exists() or current.read_text(encoding="utf-8") != text:
-                write_text(current, text)
+            if not current.exists() or current.read_bytes() != text.encode("utf-8"):
+                try:
+                    write_text(current, text)
+                except OSError:  # no space: no copy rather than a stale one (unlinking needs none)
+                    current.unlink(missing_ok=True)
+                    raise
                 notes.append(f"{vendor}/{doc}: rewrote current.md from the last change-log entry")
         elif current.exists():
             current.unlink()

@@ -75,6 +75,9 @@ def parser() -> argparse.ArgumentParser:
                    help=f"first retry wait, doubled each retry (default {FetchConfig.backoff})")
     p.add_argument("--timeout", type=float, default=FetchConfig.read_timeout, metavar="SECONDS",
                    help=f"read timeout per request (default {FetchConfig.read_timeout})")
+    p.add_argument("--deadline", type=float, default=FetchConfig.deadline, metavar="SECONDS",
+                   help="overall limit per document: its attempts, redirects, robots.txt and waits together, "
+                        "whatever a server that trickles bytes does (default %(default)s)")
     return p
 
 
@@ -96,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error(str(e))
     if args.concurrency < 1:
         p.error("--concurrency must be at least 1")
+    if not args.deadline > 0 or not args.timeout > 0:
+        p.error("--deadline and --timeout must be more than 0 seconds")
     if args.processes is not None and args.processes < 0:
         p.error("--processes must be 0 or more")
     vendors_dir = args.vendors or default_vendors()
@@ -114,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         targets = [t for t in targets if in_shard(t, *shard)]
     store = open_store(args.store or default_store())
     config = FetchConfig(host_delay=args.host_delay, backoff=args.backoff, read_timeout=args.timeout,
-                         policy=AddressPolicy(allow_private=args.allow_private))
+                         deadline=args.deadline, policy=AddressPolicy(allow_private=args.allow_private))
     processes = default_processes(len(targets)) if args.processes is None else args.processes
     # Started before the lock is taken (spawned workers never hold it anyway); they load while the lock is
     # taken, the store recovered and robots.txt fetched.
@@ -129,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     except LockBusy as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_LOCKED
+    except OSError as e:  # the store's folder or lock can't be made (read-only, full): nothing was checked
+        print(f"error: cannot open the store {store.root} for writing: {e.strerror or e}", file=sys.stderr)
+        return EXIT_FAILED
     finally:
         if pool:
             pool.close()

@@ -89,6 +89,9 @@ def vendor_file(rec: dict, events: list[dict], changes: list[dict], rows: list[d
         "policies": [{"id": r["id"], "url": r["url"], "state": r["state"], "last_checked": r["checked"],
                       "changes": [{"id": c["change"]["id"], "time": c["change"]["time"],
                                    "added": c["change"]["added"], "removed": c["change"]["removed"],
+                                   # recorded but not announced (scrapers.variants): no event, no feed item
+                                   "minor": bool(c["change"].get("minor")),
+                                   "revisit": bool(c["change"].get("revisit")),
                                    "page": f"{base}changes/{c['slug']}"}
                                   for c in by_doc.get(r["id"], [])]}
                      for r in rows],

@@ -521,6 +521,8 @@ def history_body(items: list[dict], lang: str, base: str, repo: str, diffs: dict
                    f'<time>{_a(time)}</time></p>\n<p><ins class="erp-ins">+{_a(change["added"])}</ins> / '
                    f'<del class="erp-del">−{_a(change["removed"])}</del> {words} · '
                    f'<a href="{_href(repo + "/blob/main/snapshots/" + change["raw"])}" rel="nofollow">{raw}</a></p>\n'
+                   + "".join(f'<p class="erp-note">{_a(t("change_" + k))}</p>\n' for k in ("minor", "revisit")
+                             if change.get(k)) +
                    f'<div class="erp-diff" lang="{doc_lang}">{diff}</div>\n</div>\n')
     out.append("\n")
     return "".join(out)

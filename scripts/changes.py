@@ -21,20 +21,31 @@ def _last_words(text: str, n: int) -> str:
     return " ".join(parts) if len(parts) <= n else "… " + " ".join(parts[1:])
 
 
-def excerpt(diff: list, lang: str = "en") -> str:
-    """A short plain-text excerpt of the first changes, with a little context."""
+def excerpt_parts(diff: list) -> list[tuple[str, str, str]]:
+    """The first changes of a diff, each as (op, the few words before it, its text cut short): the pieces
+    of `excerpt`, kept apart so that a feed can mark them up (every piece is fetched text)."""
     out, used = [], 0
     for i, (op, text) in enumerate(diff):
         if op == "=":
             continue
         before = diff[i - 1][1] if i > 0 and diff[i - 1][0] == "=" else ""
-        label = ({"+": "加入", "-": "删除"} if lang == "zh" else {"+": "Added", "-": "Removed"})[op]
-        piece = f"{label}: “{_last_words(before, 4)} [{' '.join(text.split())[:160]}]”"
-        out.append(piece)
-        used += len(piece)
+        part = (op, _last_words(before, 4), " ".join(text.split())[:160])
+        out.append(part)
+        used += len(part[1]) + len(part[2]) + (12 if op == "+" else 14)  # the length of its English line
         if used > EXCERPT_CHARS:
             break
-    return " · ".join(out)
+    return out
+
+
+EXCERPT_LABELS = {"en": {"+": "Added", "-": "Removed"}, "zh": {"+": "加入", "-": "删除"}}
+
+
+def excerpt(diff: list, lang: str = "en", parts: list | None = None) -> str:
+    """A short plain-text excerpt of the first changes, with a little context (`parts`: excerpt_parts(diff),
+    if made already)."""
+    label = EXCERPT_LABELS["zh" if lang == "zh" else "en"]
+    return " · ".join(f"{label[op]}: “{before} [{text}]”" for op, before, text in
+                      (excerpt_parts(diff) if parts is None else parts))
 
 
 def diff_html(diff: list) -> str:

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from scripts import dates, derive, i18n
-from scripts.changes import doc_label, excerpt
+from scripts.changes import doc_label, excerpt, excerpt_parts
 from scripts.text import pick
 
 # Fixed forever: ids must not change if the site moves. The authority is the project's GitHub Pages host.
@@ -142,10 +142,14 @@ def record_events(record: dict, vendors_dir: Path | None = None, added_dates: di
 
 
 def policy_events(changes: list[dict]) -> list[dict]:
-    """Events for policy text changes (see scripts.changes.collect: no first versions, no technical updates)."""
+    """Events for policy text changes (see scripts.changes.collect: no first versions, no technical updates).
+    A return to a recent variant and a date-only update (scrapers.variants) stay on the document's history
+    page but are not news: no event, so no feed item."""
     out = []
     for c in changes:
         ch, name = c["change"], c["vendor_name"]
+        if ch.get("revisit") or ch.get("minor"):
+            continue
         label = {lang: doc_label(c["policy"], lang) for lang in ("en", "zh")}
         when = ch["time"][:10]
         event = _event(
@@ -155,7 +159,8 @@ def policy_events(changes: list[dict]) -> list[dict]:
              "zh": f"{name}:“{label['zh']}”有变更(+{ch['added']} / −{ch['removed']} 词)"},
             {"en": f"The watched text of “{label['en']}” changed.", "zh": f"被监测的“{label['zh']}”文本发生变化。"},
             f"changes/{c['slug']}")
-        event["excerpt"] = excerpt(ch.get("diff") or [])
+        parts = excerpt_parts(ch.get("diff") or [])  # the feeds mark them up; the API has the plain excerpt
+        event["excerpt"], event["excerpt_parts"] = excerpt([], parts=parts), parts
         out.append(event)
     return out
 

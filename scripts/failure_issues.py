@@ -67,7 +67,10 @@ HINTS = {
     "http-status": "The site answered with an error status after retries. If the page moved, update "
                    "`url` in the record; a 403 from a bot filter may need a different URL for the same text.",
     "too-large": "The page is over the watcher's size cap. Point `url` at the policy itself, not a bundle.",
-    "decode": "The response is not readable HTML or text.",
+    "decode": "The response is not readable HTML, text or PDF (the message names the type), or the PDF is "
+              "damaged or password-protected.",
+    "no-text-layer": "The PDF holds scanned images and no text. Look for an HTML or text version of the same "
+                     "document and point `url` at it.",
     "bot-challenge": "The site served a bot check instead of the page. Try another URL for the same "
                      "document, or `render: browser`.",
     "login-or-home": "The URL now ends on a login page or the home page: the document probably moved. "
@@ -83,6 +86,8 @@ HINTS = {
     "private-address": "The URL or a redirect points at a private address; the watcher refuses it.",
     "browser-unavailable": "The record asks for `render: browser` but Chromium is not available where "
                            "the watch ran.",
+    "storage": "The snapshots store could not be written (disk full, read-only or an I/O error); nothing "
+               "half-written was kept. Free space or fix the disk; the next run records what was missed.",
 }
 
 

@@ -158,6 +158,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "this_version": {"en": "This version", "zh": "本版本"},
     "words": {"en": "words", "zh": "词"},
     "raw_snapshot": {"en": "stored raw snapshot", "zh": "存档的原始快照"},
+    "change_minor": {"en": "Minor change: only a labelled date (such as “last updated”) changed; not announced in the feeds.",
+                     "zh": "次要变更：仅有标注的日期（如“更新日期”）变化；未在订阅源中公告。"},
+    "change_revisit": {"en": "The text returned to a variant recorded shortly before (an A/B test or rotating text); "
+                             "not announced in the feeds.",
+                       "zh": "文本恢复为不久前记录过的版本（A/B 测试或轮换内容）；未在订阅源中公告。"},
     "what_changed": {"en": "What changed", "zh": "变更内容"},
     "changes_limited": {"en": "The {limit} most recent of {total} changes. Every change is on its document's history "
                                "page (linked from the vendor's page), in the feeds and in the data API (events.json).",

@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 import referencing
 
-from scripts import dates, records, yamlsafe
+from scripts import dates, records, safeio, yamlsafe
 
 ROOT = records.ROOT
 INCIDENT_SCHEMA_PATH = ROOT / "incidents" / "schema.json"
@@ -49,8 +49,10 @@ def _validator(which: str):
 
 def _load(path: Path, which: str) -> tuple[dict | None, list[str]]:
     display = records.display_path(path)
-    try:
-        raw = path.read_bytes()
+    try:  # as records: special and oversized files are refused before reading (scripts.safeio)
+        raw = safeio.read_capped(path, yamlsafe.MAX_BYTES)
+    except safeio.Refused as e:
+        return None, [f"{display}:1: {e}"]
     except OSError as e:
         return None, [f"{display}:1: cannot read the file: {e.strerror}"]
     loaded = yamlsafe.load(raw)
@@ -135,11 +137,7 @@ def load_pending(directory: Path | None = None) -> tuple[list[dict], list[str]]:
 
 def as_incident(data: dict) -> dict:
     """An incident file in the shape of a vendor record's incident (its citations under `sources`), with
-    `kind`; the file's source registry is returned by registry()."""
+    `kind`; the file's own `sources` stay with the file."""
     inc = {k: v for k, v in data.items() if k not in ("schema_version", "sources", "evidence")}
     inc["sources"] = data["evidence"]
     return inc
-
-
-def registry(data: dict) -> dict[str, dict]:
-    return {s["id"]: s for s in data["sources"]}

@@ -49,6 +49,7 @@ id: {vendor_id}
 name: {_quoted(name)}
 # names:
 #   zh: [中文名]
+# languages: [en]           # languages the vendor's own pages are published in (BCP 47: en, zh, zh-Hant)
 {site}
 # company:                  # the legal entity, only as a source names it
 #   name: Example Ltd.
@@ -56,6 +57,7 @@ name: {_quoted(name)}
 #   sources:
 #     - source: privacy-policy
 #       quote: "the exact words that name the company"
+# company_unnamed: true     # instead of company: when the vendor's own page names no operator
 # categories: [erp]         # erp, repricer, review-requests, feedback, analytics, ppc, listing-management,
 #                           # inventory, product-research, market-data, crm, other
 # marketplaces: [amazon]
@@ -71,6 +73,10 @@ sources:
     # published: 2024-05-31 # only as far as the document gives it: 2024, 2024-05, XXXX-05-31 (no year)
     # retrieved: 2024-06-01 # when you read it
     # archive_url: https://web.archive.org/…
+#   - id: directory-listing # a third party's page about the vendor (cited by reports:)
+#     url: https://…
+#     publisher: …
+#     kind: third-party
 
 # The vendor's pages the watcher checks twice a day. Try a page first: python -m scrapers.check URL
 # policies:
@@ -80,6 +86,13 @@ sources:
 #     url: https://…
 #     language: en
 #     # select: main .policy   # CSS selector of the policy text, when the default extraction keeps noise
+#     # seen_in_text: true       # the URL was only seen inside another text, not read yet
+
+# The vendor's own data policy was searched for and none was found (never write "has no policy").
+# policy_search:            # instead of a privacy policy under policies:
+#   found: false            # always false
+#   searched: 2026-12-06
+#   note: What was searched (privacy policy, help centre).
 
 # What the vendor says about its data practices, one claim per topic and statement.
 # claims:
@@ -90,6 +103,25 @@ sources:
 #     sources:
 #       - source: privacy-policy
 #         quote: "the exact words"
+
+# What a third party says about the vendor (only press, marketplace or third-party sources).
+# reports:
+#   - id: directory-says
+#     topic: collection
+#     summary: According to a third-party directory, ...
+#     sources:
+#       - source: directory-listing
+#         quote: "the exact words"
+
+# Our own neutral, dated observations (placeholder, disagreement, permissions-beyond-features,
+# identical-text, other).
+# observations:
+#   - id: placeholder-in-policy
+#     kind: placeholder
+#     observed: 2026-12-06
+#     text: The policy's contact line is a placeholder.
+#     sources:
+#       - source: privacy-policy
 
 # Marketplace data access the tool requests: one of role, report or data per entry.
 # access:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import jsonschema
 import yaml
 
-from scripts import dates, record_fields, yamlsafe
+from scripts import dates, record_fields, safeio, yamlsafe
 from scripts.yamlsafe import format_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,7 +175,7 @@ class _Collector:
 
 def display_path(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
+        return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))  # not resolve(): name the link itself
     except ValueError:
         return str(path)
 
@@ -187,8 +187,8 @@ def check_file(path: Path, lines: bool = True) -> Result:
     path = Path(path)
     if not lines:
         try:
-            raw = path.read_bytes()
-        except OSError:
+            raw = safeio.read_capped(path, yamlsafe.MAX_BYTES)
+        except (OSError, safeio.Refused):
             raw = None
         data = yamlsafe.load_data(raw) if raw is not None else None
         if isinstance(data, dict):
@@ -199,8 +199,11 @@ def check_file(path: Path, lines: bool = True) -> Result:
                 return Result(path, record=data, loaded=loaded)
     result = Result(path)
     display = display_path(path)
-    try:
-        raw = path.read_bytes()
+    try:  # special files (a FIFO, /dev/zero, a link to one) and oversized ones are refused before reading
+        raw = safeio.read_capped(path, yamlsafe.MAX_BYTES)
+    except safeio.Refused as e:
+        result.problems.append(f"{display}:1: {e}")
+        return result
     except OSError as e:
         result.problems.append(f"{display}:1: cannot read the file: {e.strerror}")
         return result
@@ -534,6 +537,7 @@ def _check_semantics(data: dict, path: Path, out: _Collector, scan: _Scan) -> No
                 out.add(("claims", i, "ended", "superseded_by"), f"no claim with id {sup!r}", value_line=True)
             if sup == claim.get("id"):
                 out.add(("claims", i, "ended", "superseded_by"), "a claim cannot supersede itself", value_line=True)
+    _superseded_circles(data, out)
 
     for i, toggle in _items(data, "toggles"):
         previous = None
@@ -575,6 +579,20 @@ def _check_semantics(data: dict, path: Path, out: _Collector, scan: _Scan) -> No
 _AMAZON_APIS = ("sp-api", "mws", "amazon-api")
 
 
+def _superseded_circles(data: dict, out: _Collector) -> None:
+    """A chain of superseded_by that comes back to where it started has no current claim at its end."""
+    successor = {c.get("id"): (i, c["ended"].get("superseded_by")) for i, c in _items(data, "claims")
+                 if isinstance(c.get("ended"), dict) and isinstance(c.get("id"), str)}
+    for start, (i, _) in successor.items():
+        chain, at = [start], successor[start][1]
+        while at in successor and at not in chain:
+            chain.append(at)
+            at = successor[at][1]
+        if at == start and len(chain) > 1:
+            out.add(("claims", i, "ended", "superseded_by"),
+                    f"superseded_by goes round in a circle: {' -> '.join([*chain, start])}", value_line=True)
+
+
 def _check_report(report, path, out: _Collector) -> None:
     if isinstance(report, str) and report not in known_reports():
         hint = difflib.get_close_matches(report, sorted(known_reports()), n=1)
@@ -602,13 +620,13 @@ def url_problem(url: str) -> str | None:
         host = parts.hostname
         _ = parts.port  # raises on a malformed port
     except ValueError:
-        return f"malformed URL: {url!r}"
+        return f"malformed URL: {safeio.cut(url)!r}"
     if parts.scheme.lower() not in ("http", "https"):
-        return f"not an http(s) URL: {url!r}"
+        return f"not an http(s) URL: {safeio.cut(url)!r}"
     if not host:
-        return f"URL has no host: {url!r}"
-    if parts.username or parts.password:
-        return f"URL must not contain a user name or password: {url!r}"
+        return f"URL has no host: {safeio.cut(url)!r}"
+    if "@" in parts.netloc:  # also `https://:@host/`: empty credentials are still credentials
+        return f"URL must not contain a user name or password: {safeio.cut(url)!r}"
     if any(unicodedata.category(c)[0] in "CZ" for c in url):
-        return f"URL contains spaces or control characters: {url!r}"
+        return f"URL contains spaces or control characters: {safeio.cut(url)!r}"
     return None

@@ -11,15 +11,28 @@ import os
 import sys
 from pathlib import Path
 
-from scripts import incidents, quotes, records
+from scripts import incidents, quotes, records, safeio
 from scripts.derive import observed_store
 from scripts.yamlsafe import format_path
 
 
-def _annotation(line: str, level: str = "error") -> str:
-    path, lineno, message = line.split(":", 2)
-    message = message.strip().replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return f"::{level} file={path},line={lineno}::{message}"
+def _annotation(display: str, line: str, level: str = "error") -> str:
+    """`line` is `DISPLAY:LINE: message`; split at the known path (a file name may contain `:`)."""
+    lineno, _, message = line[len(display) + 1:].partition(":") if line.startswith(display + ":") else ("1", "", line)
+    lineno = lineno if lineno.isdigit() else "1"
+    return (f"::{level} file={safeio.annotation_property(display)},line={lineno}::"
+            f"{safeio.annotation_data(message.strip())}")
+
+
+def stray_files(directory: Path) -> list[tuple[str, str]]:
+    """Files in a records folder that look like records but are not read (`*.yml`, `*.YAML`): a contributor
+    who named one so would otherwise see it pass without being checked."""
+    found = []
+    for p in sorted(Path(directory).iterdir()):
+        if p.suffix.lower() in (".yml", ".yaml") and p.suffix != ".yaml" and not p.name.startswith("_"):
+            display = records.display_path(p)
+            found.append((display, f"{display}:1: not read: records are named ID.yaml (rename the file)"))
+    return found
 
 
 def _quote_warnings(results: list[records.Result]) -> None:
@@ -62,9 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", type=Path, help="record files or folders (default: vendors/)")
     args = parser.parse_args(argv)
     files: list[Path] = []
+    strays: list[tuple[str, str]] = []
     for p in args.paths or [records.vendors_dir()]:
-        files.extend(records.record_files(p) if p.is_dir() else [p])
-    if not files:
+        if p.is_dir() and not p.is_symlink():
+            files.extend(records.record_files(p))
+            strays.extend(stray_files(p))
+        else:
+            files.append(p)
+    if not files and not strays:
         print("no records found", file=sys.stderr)
         return 1
     files, others = _other_files(files, not args.paths)
@@ -72,17 +90,19 @@ def main(argv: list[str] | None = None) -> int:
     _quote_warnings(results)
     results += others
     on_github = os.environ.get("GITHUB_ACTIONS") == "true"
-    problems = [line for r in results for line in r.problems]
-    for line in problems:
-        print(line)
+    # Every line is made safe to print (names and values escaped, long lines cut): see scripts.safeio.
+    problems = [(records.display_path(r.path), line) for r in results for line in r.problems]
+    problems += strays
+    for display, line in problems:
+        print(safeio.output_line(line))
         if on_github:
-            print(_annotation(line))
+            print(_annotation(display, line))
     for r in results:
         for line in r.warnings:
-            print(f"{line} (warning)", file=sys.stderr)
+            print(safeio.output_line(f"{line} (warning)"), file=sys.stderr)
             if on_github:
-                print(_annotation(line, "warning"))
-    bad = sum(1 for r in results if r.problems)
+                print(_annotation(records.display_path(r.path), line, "warning"))
+    bad = sum(1 for r in results if r.problems) + len(strays)
     print(f"{len(results)} record(s) checked, {bad} with problems, {len(problems)} problem(s)", file=sys.stderr)
     return 1 if problems else 0
 

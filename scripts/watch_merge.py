@@ -139,6 +139,10 @@ def _change(item: dict) -> str:
         return "first recorded version"
     if item.get("technical"):
         return "technical update (re-extraction; not announced)"
+    if item.get("revisit"):
+        return f"+{item.get('added', 0)} −{item.get('removed', 0)} words, back to a recent variant (not announced)"
+    if item.get("minor"):
+        return f"+{item.get('added', 0)} −{item.get('removed', 0)} words, only a labelled date (not announced)"
     return f"+{item.get('added', 0)} −{item.get('removed', 0)} words"
 
 

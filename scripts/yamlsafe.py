@@ -75,6 +75,22 @@ def _line(mark) -> int:
     return mark.line + 1
 
 
+def line_at(text: str) -> int:
+    """The line number at the end of `text` (a prefix of the file), with CR, LF and CRLF as line breaks."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n") + 1
+
+
+def _nbsp_hint(text: str, first: int, last: int) -> tuple[int, str] | None:
+    """A no-break space (U+00A0, typed by some keyboards and pasted from web pages) looks like a space but is
+    not one to YAML: `key:\u00a0value` or an indent of it breaks the syntax on its own line, while the parser
+    notices a line or more later. Point at it when lines `first`..`last` hold one."""
+    lines = text.split("\n")
+    for n in range(max(first, 1), min(last, len(lines)) + 1):
+        if "\u00a0" in lines[n - 1]:
+            return n, f" (line {n} has a no-break space U+00A0, which YAML does not read as a space)"
+    return None
+
+
 def decode(raw: bytes) -> tuple[str | None, Problem | None]:
     if len(raw) > MAX_BYTES:
         return None, Problem(1, f"file is {len(raw):,} bytes; records are limited to {MAX_BYTES:,}")
@@ -83,8 +99,11 @@ def decode(raw: bytes) -> tuple[str | None, Problem | None]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
+        line = line_at(raw[: e.start].decode("latin-1"))
         return None, Problem(line, f"not UTF-8: byte 0x{raw[e.start]:02x} cannot be decoded (save the file as UTF-8)")
+    # YAML reads CR, LF and CRLF alike as one line break (and so does every editor): one form here, so that
+    # counting lines below (errors, values) agrees with the parser's marks for old-Mac CR-only files too.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     # YAML treats NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR as line breaks: they would change the text
     # silently and shift every line number after them.
     m = re.search("[\u0085\u2028\u2029]", text)
@@ -302,12 +321,16 @@ def load(raw: bytes) -> Loaded:
             mark = e.context_mark  # an unclosed quote or bracket: point where it opened, not at the end
         line = _line(mark) if mark else 1
         what = " ".join(x for x in (e.context, e.problem) if x) or "invalid YAML"
+        marks = [_line(m) for m in (e.context_mark, e.problem_mark) if m is not None] or [line]
+        hint = _nbsp_hint(text, min(marks), max(marks))
+        if hint:
+            line, what = hint[0], what + hint[1]
         out.problems[:] = [Problem(line, f"YAML syntax error: {what}")]
         out.key_lines.clear()
         out.value_lines.clear()
         return out
     except yaml.reader.ReaderError as e:  # a character YAML does not allow in a file
-        line = text[: e.position].count("\n") + 1
+        line = line_at(text[: e.position])
         out.problems[:] = [Problem(line, f"contains the control character U+{e.character:04X}" if isinstance(e.character, int)
                                    else "contains a character YAML does not allow")]
         return out

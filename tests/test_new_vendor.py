@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts import new_vendor, records
+from scripts import new_vendor, records, yamlsafe
 
 ROOT = Path(__file__).resolve().parent.parent
 FILLED = {
@@ -69,13 +69,21 @@ def test_the_filled_scaffold_validates_with_or_without_the_optional_fields(tmp_p
     assert records.check_file(path).problems == []
     record = records.check_file(path).record
     assert (record["id"], record["name"]) == ("acme-seller-tools", "Acme Seller Tools")
-    path.write_text(uncomment_fields(path.read_text(encoding="utf-8")), encoding="utf-8")
+    text = uncomment_fields(path.read_text(encoding="utf-8"))
+    # fields offered "instead of" another (company_unnamed, policy_search) cannot all be filled at once
+    alternatives = re.findall(r"^([a-z_]+):.*# instead of", text, flags=re.MULTILINE)
+    assert set(alternatives) == {"company_unnamed", "policy_search"}
+    assert set(yamlsafe.load(text.encode()).data) == set(records.schema()["properties"])
+    keep = yamlsafe.load(text.encode()).data
+    for key in alternatives:
+        keep.pop(key)
+    path.write_text(yaml.safe_dump(keep, allow_unicode=True, sort_keys=False), encoding="utf-8")
     result = records.check_file(path)
     assert result.problems == []
     for field in ("names", "company", "categories", "marketplaces", "policies", "claims", "access", "features",
                   "toggles", "incidents"):
         assert field in result.record, field  # every optional field is offered in the template
-    assert set(result.record) == set(records.schema()["properties"])
+    assert set(result.record) == set(records.schema()["properties"]) - set(alternatives)
 
 
 def test_an_existing_id_is_refused_and_left_alone(tmp_path, capsys):

@@ -35,9 +35,10 @@ RULES = {
     "wrong-type", "id-file-name", "id-slug", "url", "missing-source", "unknown-citation", "future-date",
     "malformed-date", "date-order", "sp-api-name", "duplicate-id", "schema-version", "empty-file",
     "not-a-mapping", "not-utf8", "forbidden-char", "deep-nesting", "superseded", "vendor-response",
+    "language-tag", "line-ends",
 }
 CASE_KEYS = {"name", "rule", "replace", "append", "text", "bytes", "encoding", "file", "fast", "line",
-             "message", "xfail"}
+             "message", "xfail", "line_ends"}
 
 # `PATH:LINE: message` (the temporary paths here contain no colon).
 PROBLEM_LINE = re.compile(r"^(?P<path>[^:\n]+):(?P<line>[1-9][0-9]*): (?P<message>\S.*)$")
@@ -58,6 +59,8 @@ def case_bytes(case: dict) -> bytes:
             text = text.replace(old, new)
         if "append" in case:
             text += case["append"]
+    if "line_ends" in case:
+        text = text.replace("\n", case["line_ends"])
     data = text.encode(case.get("encoding", "utf-8"))
     if "bytes" in case:
         old, new = (s.encode("latin-1") for s in case["bytes"])

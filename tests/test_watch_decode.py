@@ -91,13 +91,14 @@ def test_labels_map_as_browsers_do():
 def test_non_html_and_binary_bodies_are_decode_failures():
     with pytest.raises(DecodeError, match="application/pdf"):
         decode_html(b"%PDF-1.7", "application/pdf")
-    with pytest.raises(DecodeError, match="NUL"):
+    with pytest.raises(DecodeError, match="binary data .text/html."):
         decode_html(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "text/html")
 
 
 def test_decode_failure_is_classified_in_the_pipeline(server):
     from scrapers.failures import Failure
     server.route("/file.pdf", b"%PDF-1.7 binary", content_type="application/pdf")
+    doc = Target("acme", "privacy", server.url("/file.pdf"))
     with HttpClient(FAST) as client, pytest.raises(Failure) as info:
-        fetch_page(client, Target("acme", "privacy", server.url("/file.pdf")))
-    assert info.value.kind == "decode"
+        page_text(fetch_page(client, doc), doc)  # a PDF by its bytes, and a broken one
+    assert info.value.kind == "decode" and "PDF cannot be read" in info.value.message

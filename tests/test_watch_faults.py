@@ -95,8 +95,9 @@ CASES = [
     Case("deflate-bomb", "too-large"),
     Case("gzip-bomb-twice", "too-large"),       # Content-Encoding: gzip, gzip
     # --- content -----------------------------------------------------------------------------------
-    Case("not-html", "decode"),                 # application/pdf
-    Case("nul-bytes", "decode"),                # binary under text/html
+    Case("not-html", "decode"),                 # %PDF- then junk: a broken PDF
+    Case("nul-bytes", None),                    # three stray NULs in a page: removed, the same text
+    Case("png-as-html", "decode"),              # an image under text/html, named
     # a label no one knows falls through to the next rule: UTF-8 bytes are UTF-8, GBK is detected
     Case("charset-unknown-label", None, ZH_PAGE.encode("utf-8")),
     Case("charset-unknown-label-gbk", None, ZH_PAGE.encode("gbk"), GBK),
@@ -167,6 +168,8 @@ def install(server: FaultServer, case: Case, base: str) -> None:
             server.route(base, bomb(100 * MB, encoding), headers={"Content-Encoding": encoding})
         case "not-html":
             server.route(base, b"%PDF-1.7\n" + bytes(range(256)) * 40, content_type="application/pdf")
+        case "png-as-html":
+            server.route(base, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), content_type=html)
         case "nul-bytes":
             server.route(base, good.replace(b"<main>", b"<main>\0\0\0"), content_type=html)
         case "charset-unknown-label":

@@ -10,11 +10,11 @@ import json
 import subprocess
 import sys
 import threading
-import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from bs4 import BeautifulSoup
+from feedcheck import diffs, read_feed, text_of
 from sitebuild import BASE_RECORD, ROOT, build_site, write_records
 from xss_payloads import PAYLOADS
 
@@ -134,14 +134,33 @@ def test_site_pages_show_payloads_as_text(built, suite):
     suite("xss", tried=2 * len(PAYLOADS), escaped=2 * len(PAYLOADS))
 
 
-def test_feeds_carry_payloads_as_character_data(built, suite):
-    for feed in [built / "feed.xml", built / "vendors/example-tools/feed.xml", built / "zh/feed.xml"]:
-        raw = feed.read_text(encoding="utf-8")
-        root = ET.fromstring(raw.encode())  # well-formed XML
+def test_feeds_show_payloads_as_text_when_rendered(built, suite):
+    """As a reader renders them: each decoded description parsed as HTML holds only the writer's elements, and
+    the payloads of the record and of the fetched page as text."""
+    feeds = ["feed.xml", "zh/feed.xml", "vendors/example-tools/feed.xml", "zh/vendors/example-tools/feed.xml"]
+    for path in feeds:
+        raw = (built / path).read_text(encoding="utf-8")
         assert "<script" not in raw.lower() and "<img" not in raw.lower()
-        texts = " ".join((el.text or "") for el in root.iter())
-        assert "<script>alert('XSS')</script>" in texts or "alert" in texts
-    suite("xss", tried=3, escaped=3)
+        items = read_feed(raw, path)
+        shown = " ".join(" ".join(i["text"].split()) for i in items)
+        titles = " ".join(i["title"] for i in items)
+        assert PAYLOADS[0] in titles  # the vendor's name, as plain text
+        for payload in PAYLOADS:  # in the incidents' and toggles' texts
+            assert " ".join(payload.split()) in shown, (path, payload)
+        change = next(i for i in items if i["category"] == "policy-changed")
+        assert "<ins>" in change["description"] and PAYLOADS[0] in change["text"]  # the fetched page's payload
+    suite("xss", tried=len(feeds), escaped=len(feeds))
+
+
+def test_change_page_diffs_are_inert_as_parsed_by_a_browser(built, suite):
+    pages = sorted(built.glob("changes/*/index.html")) + sorted(built.glob("zh/changes/*/index.html"))
+    assert len(pages) == 2
+    for page in pages:
+        found = diffs(page.read_text(encoding="utf-8"), str(page))
+        shown = " ".join(" ".join(text_of(d).split()) for d in found)
+        for payload in PAYLOADS:
+            assert " ".join(payload.split()) in shown, (page, payload)
+    suite("xss", tried=len(pages), escaped=len(pages))
 
 
 def test_json_is_inert_and_round_trips(built, suite):
