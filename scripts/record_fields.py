@@ -56,8 +56,26 @@ def check(data: dict, out) -> None:
                         f"a report cites only third-party sources (kind {', '.join(THIRD_PARTY_KINDS)}); "
                         f"{sid!r} has kind {kind!r}: what the vendor says goes under claims:",
                         value_line=True)
+    _check_sourceless(data, out)
     if isinstance(data.get("policy_search"), dict):
         for i, pol in _items(data, "policies"):
             if pol.get("type") in _POLICY_TYPES_FOUND and pol.get("seen_in_text") is not True:
                 out.add(("policy_search",), f"policy_search says no policy was found, but policies[{i}] is a "
                         f"{pol.get('type')} that was read: drop policy_search (or mark the policy seen_in_text)")
+
+
+# Statement lists that each cite sources: a record holding any of them needs a `sources:` list.
+_CITING = ("claims", "access", "features", "toggles", "incidents", "reports", "observations")
+
+
+def _check_sourceless(data: dict, out) -> None:
+    """A record with no sources says one thing only: that its policy was searched for and none was found
+    (a major vendor the reader looks for, of which nothing is stored). Anything else needs a source."""
+    if data.get("sources") not in ([], None) or "sources" not in data:
+        return
+    if not isinstance(data.get("policy_search"), dict):
+        out.add(("sources",), "at least one source is required (an empty list only goes with a policy_search: "
+                "searched, nothing found)")
+    for key in _CITING:
+        if data.get(key):
+            out.add((key,), f"{key} cite sources, but sources: is empty")

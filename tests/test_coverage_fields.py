@@ -220,3 +220,15 @@ def test_contributing_snippet_fits_the_schema(tmp_path):
                          "kind": "vendor"}]
     assert set(snippet) == {"languages", "company_unnamed", "policy_search", "reports", "observations"}
     assert _check(tmp_path, data) == []
+
+
+def test_a_record_without_sources_says_only_that_nothing_was_found(tmp_path):
+    search = copy.deepcopy(BASE["policy_search"])
+    bare = {k: BASE[k] for k in ("schema_version", "id", "name")} | {"sources": [], "policy_search": search}
+    assert _check(tmp_path, bare) == []
+    no_search = {k: v for k, v in bare.items() if k != "policy_search"}
+    assert any("at least one source is required" in p for p in _check(tmp_path, no_search))
+    with_reports = bare | {"reports": BASE["reports"]}
+    assert any("reports cite sources, but sources: is empty" in p for p in _check(tmp_path, with_reports))
+    assert any("at least one source is required" in p
+               for p in _check(tmp_path, {k: v for k, v in no_search.items() if k != "sources"} | {"sources": []}))
