@@ -62,28 +62,28 @@ _DOC_HEADING = re.compile(
     re.IGNORECASE)
 # Captcha and slider widgets, looked for only in attribute values (ids, classes, script and frame
 # sources): a policy that says "we use reCAPTCHA" in its text is not a captcha page.
-_ATTR_VALUES = re.compile(r"\s(?:id|class|src|name|data-[\w-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.IGNORECASE)
+_ATTR_VALUES = re.compile(r"\s(?:id|class|src|name|data-[\w-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _WIDGET = re.compile(
     r"captcha|geetest|nocaptcha|verif(y|ication)[-_]?code|vcode|checkcode|authcode|nc[-_]wrapper|slide[-_ ]?(to[-_ ])?(verify|unlock)|slider[-_]?(verify|check|"
-    r"track|btn|button)|verify[-_]?(slider|bar|box)|challenge[-_]?(form|stage|container)|滑块|拖动|拼图",
-    re.IGNORECASE)
-_PASSWORD = re.compile(r"<input\b[^>]*\btype\s*=\s*[\"']?password", re.IGNORECASE)
-_INPUT = re.compile(r"<(?:input|textarea)\b([^>]*)>", re.IGNORECASE)
-_NOT_A_FIELD = re.compile(r"\btype\s*=\s*[\"']?(hidden|submit|button|reset|image|checkbox|radio)", re.IGNORECASE)
-_CONSENT_MARK = re.compile(
+    r"track|btn|button)|verify[-_]?(slider|bar|box)|challenge[-_]?(form|stage|container)|滑块|拖动|拼图",)
+_PASSWORD = re.compile(r"<input\b[^>]*\btype\s*=\s*[\"']?password")
+_INPUT = re.compile(r"<(?:input|textarea)\b([^>]*)>")
+_NOT_A_FIELD = re.compile(r"\btype\s*=\s*[\"']?(hidden|submit|button|reset|image|checkbox|radio)")
+# Consent dialogs: a consent manager's or a consent banner's name in an id or class, or a modal dialog.
+_CONSENT_NAME = re.compile(
     r"(cookies?|consent|gdpr|cmp|privacy)[-_]?(banner|wall|modal|dialog|overlay|popup|layer|prompt|bar|manager)|"
-    r"onetrust|cookiebot|didomi|usercentrics|qc-cmp|sp_message|truste|trustarc|iubenda|cookieyes|osano|"
-    r"role\s*=\s*[\"']?(alert)?dialog|aria-modal\s*=\s*[\"']?true|<dialog\b", re.IGNORECASE)
+    r"onetrust|cookiebot|didomi|usercentrics|qc-cmp|sp_message|truste|trustarc|iubenda|cookieyes|osano")
+_DIALOG = re.compile(r"role\s*=\s*[\"']?(alert)?dialog|aria-modal\s*=\s*[\"']?true|<dialog\b")
 _CONSENT_BUTTON = re.compile(
     r"accept\s+(all|cookies)|reject\s+all|allow\s+all|agree\s+(and|&)\s+(continue|proceed|close)|\bi\s+agree\b|"
     r"(manage|customi[sz]e)\s+(cookies|preferences|options|settings|choices)|全部接受|接受全部|接受所有|"
-    r"同意并继续|同意並繼續|我同意|全部拒绝|拒绝全部", re.IGNORECASE)
-_META = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
-_REFRESH = re.compile(r"http-equiv\s*=\s*[\"']?refresh", re.IGNORECASE)
-_REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\">\s;]+)", re.IGNORECASE)
+    r"同意并继续|同意並繼續|我同意|全部拒绝|拒绝全部")
+_META = re.compile(r"<meta\b[^>]*>")
+_REFRESH = re.compile(r"http-equiv\s*=\s*[\"']?refresh")
+_REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\">\s;]+)")
 _JS_REDIRECT = re.compile(
     r"location(?:\.href)?\s*=\s*[\"'`]([^\"'`]+)|location\.(?:replace|assign)\(\s*[\"'`]([^\"'`]+)|"
-    r"\.navigate\(\s*[\"'`]([^\"'`]+)", re.IGNORECASE)
+    r"\.navigate\(\s*[\"'`]([^\"'`]+)")
 # Path segments of login and verification pages. Weak ones (auth, account, user) count only as the last
 # segment: /auth/privacy-policy and /account/privacy are documents.
 _AUTH_SEGMENT = re.compile(
@@ -105,8 +105,7 @@ _BLOCK_PHRASES = re.compile(
     r"not available in your (country|region|location)|"
     r"\bray id\b|incident id|support id is|slide to (verify|unlock|complete)|drag the slider|"
     r"请完成.{0,6}验证|请输入.{0,4}验证码|enter the (characters|code) (you see|shown)|完成下方.{0,4}验证|拖动滑块|按住滑块|向右滑动|访问被拒|拒绝访问|拒絕存取|禁止访问|"
-    r"被.{0,10}拦截|被.{0,10}攔截|过于频繁|過於頻繁|所在(的)?地区.{0,6}(无法|不能)访问|异常流量|異常流量|网站防火墙|網站防火牆|验证您的浏览器|驗證您的瀏覽器",
-    re.IGNORECASE)
+    r"被.{0,10}拦截|被.{0,10}攔截|过于频繁|過於頻繁|所在(的)?地区.{0,6}(无法|不能)访问|异常流量|異常流量|网站防火墙|網站防火牆|验证您的浏览器|驗證您的瀏覽器",)
 _NEVER_SHOWN = re.compile(r"<(script|style|noscript|template)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?。！？;；\n]+")
 _WORDISH = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W_\u3400-\u9fff\uf900-\ufaff]+")
@@ -146,15 +145,17 @@ def assess(html: str, text: str, words: int, requested: str = "", final: str = "
     head = html[:SCAN_CHARS]
     # The visible text: the document text misses forms and dialogs, where block pages say what they are.
     visible = _clean(_shown(head))
+    # Most patterns run on lower-cased text without re.IGNORECASE: several times faster on a large page.
+    low, visible_low = head.lower(), visible.lower()
     v = Verdict()
     _heading_signal(head, v)
     if words < TINY_WORDS:
         _add(v, 2, f"{words} words", "size")
     elif words < SHORT_WORDS:
         _add(v, 1, f"{words} words", "size")
-    _widget_signals(head, visible, words, v)
-    _redirect_signals(head, requested, final, v)
-    _text_signals(head, visible, v)
+    _widget_signals(low, visible_low, words, v)
+    _redirect_signals(low, requested, final, v)
+    _text_signals(low, visible_low, v)
     if old_words and old_words >= 2 * SHORT_WORDS and words * 5 < old_words:
         _add(v, 1, f"down from {old_words} words", "collapse")
     sentences = plausible_sentences(text)
@@ -239,35 +240,36 @@ def _heading_signal(head: str, v: Verdict) -> None:
             return
 
 
-def _widget_signals(head: str, visible: str, words: int, v: Verdict) -> None:
-    values = [a or b for a, b in _ATTR_VALUES.findall(head)]
-    widget = next((m.group(0) for m in map(_WIDGET.search, values) if m), None)
+def _widget_signals(low: str, visible: str, words: int, v: Verdict) -> None:
+    values = "\n".join(a or b for a, b in _ATTR_VALUES.findall(low))  # the patterns never span a newline
+    widget = _WIDGET.search(values)
     if widget:
-        _add(v, 3, f"a captcha or slider widget ({widget!r})", "widget")
-    if _PASSWORD.search(head):
+        _add(v, 3, f"a captcha or slider widget ({widget.group(0)!r})", "widget")
+    if _PASSWORD.search(low):
         _add(v, 2, "a password field", "login")
-    elif any(not _NOT_A_FIELD.search(a) for a in _INPUT.findall(head)):
+    elif any(not _NOT_A_FIELD.search(a) for a in _INPUT.findall(low)):
         _add(v, 1, "a field to fill", "widget")  # the captcha's own answer field: one family
-    consent = _CONSENT_MARK.search(head)
+    consent = _CONSENT_NAME.search(values) or _DIALOG.search(low)
     if consent and _CONSENT_BUTTON.search(visible):
         _add(v, 3, "a consent dialog", "consent")
     elif consent:
         _add(v, 1, f"consent-manager marks ({consent.group(0)[:40]!r})", "consent")
-    if words < TINY_WORDS and re.search(r"<iframe\b", head, re.IGNORECASE):
+    if words < TINY_WORDS and "<iframe" in low:
         _add(v, 1, "an iframe", "widget")
 
 
-def _redirect_signals(head: str, requested: str, final: str, v: Verdict) -> None:
+def _redirect_signals(low: str, requested: str, final: str, v: Verdict) -> None:
     base = final or requested
     targets = []
-    for meta in _META.findall(head):
+    for meta in _META.findall(low):
         if _REFRESH.search(meta):
             m = _REFRESH_URL.search(htmllib.unescape(meta))
-            delay = re.search(r"content\s*=\s*[\"']?\s*(\d+)", meta, re.IGNORECASE)
+            delay = re.search(r"content\s*=\s*[\"']?\s*(\d+)", meta)
             soon = delay is None or int(delay.group(1)[:6]) <= 10
             targets.append(("a meta refresh", m.group(1) if m else "", 4 if soon else 3))
     # A script's redirect may sit in a function that never runs (a "log in" button's handler): 3.
-    targets += [("a script redirect", next(g for g in m.groups() if g), 3) for m in _JS_REDIRECT.finditer(head)]
+    if "location" in low or ".navigate(" in low:
+        targets += [("a script redirect", next(g for g in m.groups() if g), 3) for m in _JS_REDIRECT.finditer(low)]
     for how, url, points in targets:
         if url and auth_like(urljoin(base, url.strip())):
             _add(v, points, f"{how} to {url[:80]!r}", "login")
@@ -279,9 +281,9 @@ def _redirect_signals(head: str, requested: str, final: str, v: Verdict) -> None
         _add(v, 3, f"redirected to {final[:100]}", "login")
 
 
-def _text_signals(head: str, visible: str, v: Verdict) -> None:
-    said = {m.group(0).lower() for m in _BLOCK_PHRASES.finditer(visible[:20_000])}
+def _text_signals(low: str, visible: str, v: Verdict) -> None:
+    said = {m.group(0) for m in _BLOCK_PHRASES.finditer(visible[:20_000])}
     if said:
         _add(v, 3 if len(said) > 1 else 2, f"says {sorted(said)[0]!r}", "text")
-    if len(head) > 3000 and len(visible) < 0.02 * len(head):
+    if len(low) > 3000 and len(visible) < 0.02 * len(low):
         _add(v, 1, "next to no text for the markup", "markup")
