@@ -42,7 +42,7 @@ SCAN_CHARS = 400_000     # markup scanned for signals (block pages are small; th
 DOC_SENTENCES = 6        # text that reads as a document takes back 1 point; this many sentences, 2
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_HEADING = re.compile(r"<h([12])\b[^<>]*>(.{0,2000}?)</h\1>", re.IGNORECASE | re.DOTALL)
+_HEADING = re.compile(r"<h([123])\b[^<>]*>(.{0,2000}?)</h\1>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^<>]*>")  # stops at the next "<": linear on any input
 # What a block page's title or heading says it is (en, zh simplified and traditional).
 _BLOCK_HEADING = re.compile(
@@ -76,7 +76,8 @@ _CONSENT_NAME = re.compile(
 _DIALOG = re.compile(r"role\s*=\s*[\"']?(alert)?dialog|aria-modal\s*=\s*[\"']?true|<dialog\b")
 _CONSENT_BUTTON = re.compile(
     r"accept\s+(all|cookies)|reject\s+all|allow\s+all|agree\s+(and|&)\s+(continue|proceed|close)|\bi\s+agree\b|"
-    r"(manage|customi[sz]e)\s+(cookies|preferences|options|settings|choices)|全部接受|接受全部|接受所有|"
+    r"(manage|customi[sz]e)\s+(cookies|preferences|options|settings|choices)|cookies?\s+(settings|preferences)|"
+    r"by clicking .{0,20}accept|同意.{0,6}cookie|接受.{0,4}cookie|全部接受|接受全部|接受所有|"
     r"同意并继续|同意並繼續|我同意|全部拒绝|拒绝全部")
 _META = re.compile(r"<meta\b[^>]*>")
 _REFRESH = re.compile(r"http-equiv\s*=\s*[\"']?refresh")
@@ -84,11 +85,13 @@ _REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\">\s;]+)")
 _JS_REDIRECT = re.compile(
     r"location(?:\.href)?\s*=\s*[\"'`]([^\"'`]+)|location\.(?:replace|assign)\(\s*[\"'`]([^\"'`]+)|"
     r"\.navigate\(\s*[\"'`]([^\"'`]+)")
+_JS_NAVIGATES = re.compile(r"location(?:\.href)?\s*=[^=]|location\.(?:replace|assign)\(")
+_URL_LITERAL = re.compile(r"[\"'`](https?://[^\"'`\s<>]{3,300})")
 # Path segments of login and verification pages. Weak ones (auth, account, user) count only as the last
 # segment: /auth/privacy-policy and /account/privacy are documents.
 _AUTH_SEGMENT = re.compile(
-    r"^(log-?in|log-?on|sign-?in|signin|sign_in|passport|sso|oauth2?|authorize|authenticate|cas|saml2?|"
-    r"captcha|verify|verification|challenge|sessions?|login\.\w+|signin\.\w+)$", re.IGNORECASE)
+    r"^(log-?in|log-?on|sign-?in|sign_in|passport|sso|oauth2?|authorize|authenticate|cas|saml2?|"
+    r"captcha|verify|verification|challenge|sessions?)(\.\w+)?$", re.IGNORECASE)
 _WEAK_AUTH_SEGMENT = re.compile(r"^(auth|accounts?|users?|id|identity|member)$", re.IGNORECASE)
 _DOC_SEGMENT = re.compile(
     r"privacy|polic|terms|legal|cookie|gdpr|ccpa|notice|agreement|statement|conditions|disclosure|^pp$|^tos$|"
@@ -105,15 +108,16 @@ _BLOCK_PHRASES = re.compile(
     r"not available in your (country|region|location)|"
     r"\bray id\b|incident id|support id is|slide to (verify|unlock|complete)|drag the slider|"
     r"请完成.{0,6}验证|请输入.{0,4}验证码|enter the (characters|code) (you see|shown)|完成下方.{0,4}验证|拖动滑块|按住滑块|向右滑动|访问被拒|拒绝访问|拒絕存取|禁止访问|"
-    r"被.{0,10}拦截|被.{0,10}攔截|过于频繁|過於頻繁|所在(的)?地区.{0,6}(无法|不能)访问|异常流量|異常流量|网站防火墙|網站防火牆|验证您的浏览器|驗證您的瀏覽器",)
+    r"被.{0,10}拦截|被.{0,10}攔截|限制访问|访问受限|(访问|请求)次数过多|过于频繁|過於頻繁|所在(的)?地区.{0,6}(无法|不能)访问|异常流量|異常流量|网站防火墙|網站防火牆|验证您的浏览器|驗證您的瀏覽器",)
 _NEVER_SHOWN = re.compile(r"<(script|style|noscript|template)\b", re.IGNORECASE)
+_CLOSE = {t: re.compile(f"</{t}", re.IGNORECASE) for t in ("script", "style", "noscript", "template")}
 _SENTENCE_END = re.compile(r"[.!?。！？;；\n]+")
 _WORDISH = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W_\u3400-\u9fff\uf900-\ufaff]+")
 
 
 # Signals of one family say the same thing twice (a login form and a redirect to /login): their points
 # are capped, so that correlated weak signals never add up to a verdict on their own.
-CAPS = {"login": 4, "widget": 3}
+CAPS = {"login": 4, "widget": 3, "heading": 4}
 
 
 @dataclass
@@ -208,15 +212,15 @@ def _clean(fragment: str) -> str:
 def _shown(head: str) -> str:
     """The markup without scripts, styles and templates, in one pass (a regex with a back-reference
     would rescan the rest of the page for every unclosed <script>)."""
-    lower, out, at = head.lower(), [], 0
+    out, at = [], 0
     for m in _NEVER_SHOWN.finditer(head):
         if m.start() < at:
             continue
         out.append(head[at:m.start()])
-        end = lower.find(f"</{m.group(1).lower()}", m.end())
-        if end < 0:
+        end = _CLOSE[m.group(1).lower()].search(head, m.end())
+        if end is None:
             return " ".join(out)
-        at = end
+        at = end.start()
     out.append(head[at:])
     return " ".join(out)
 
@@ -224,20 +228,24 @@ def _shown(head: str) -> str:
 def _heading_signal(head: str, v: Verdict) -> None:
     m = _TITLE.search(head)
     texts = [_clean(m.group(1))] if m else []
-    # The main heading: the first <h1>, or the first <h2> on a page without one. Section headings of a
+    # The main heading: the first <h1>, else the first <h2>, else <h3>. Section headings of a
     # policy ("Your consent", "Verification") are not what the page says it is.
     headings = {}
     for h in _HEADING.finditer(head, 0, 200_000):
         headings.setdefault(h.group(1), _clean(h.group(2)))
         if "1" in headings:
             break
-    texts += [headings.get("1") or headings.get("2") or ""]
+    texts += [headings.get("1") or headings.get("2") or headings.get("3") or ""]
+    said_by = []
     for text in texts:
         said = _BLOCK_HEADING.search(text[:300])
         if said and not _DOC_HEADING.search(text[:300]):
             login = re.search(r"sign|log|登|authentic", said.group(0), re.IGNORECASE)
-            _add(v, 3, f"heading {text[:80]!r}", "login" if login else "heading")
-            return
+            # a second, different statement (title "Attention required", heading "You have been
+            # blocked") adds 1; the same words twice (a heading repeating the title) do not
+            if not said_by or said.group(0).lower() != said_by[0]:
+                _add(v, 1 if said_by else 3, f"heading {text[:80]!r}", "login" if login else "heading")
+            said_by.append(said.group(0).lower())
 
 
 def _widget_signals(low: str, visible: str, words: int, v: Verdict) -> None:
@@ -270,6 +278,8 @@ def _redirect_signals(low: str, requested: str, final: str, v: Verdict) -> None:
     # A script's redirect may sit in a function that never runs (a "log in" button's handler): 3.
     if "location" in low or ".navigate(" in low:
         targets += [("a script redirect", next(g for g in m.groups() if g), 3) for m in _JS_REDIRECT.finditer(low)]
+        if _JS_NAVIGATES.search(low):  # location = u, with u built from a literal
+            targets += [("a script redirect", u, 3) for u in _URL_LITERAL.findall(low)[:50]]
     for how, url, points in targets:
         if url and auth_like(urljoin(base, url.strip())):
             _add(v, points, f"{how} to {url[:80]!r}", "login")

@@ -80,7 +80,8 @@ def login_or_home_reason(requested: str, final: str, html: str, words: int) -> s
         if (_LOGIN_PATH.search(got.path) and not _LOGIN_PATH.search(want.path)
                 and blockpage.auth_like(final)):
             return f"redirected to a login page {final}"
-        if _LOGIN_HOST.match(got.hostname or "") and got.hostname != want.hostname:
+        if (_LOGIN_HOST.match(got.hostname or "") and got.hostname != want.hostname
+                and blockpage.auth_like(final)):
             return f"redirected to a login page {final}"
     if words < TINY_PAGE_WORDS and _PASSWORD_FIELD.search(html):
         return f"the page is a login form ({words} words and a password field)"

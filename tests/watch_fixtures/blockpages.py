@@ -77,6 +77,19 @@ BLOCK = {
     "zh-js-login": _page(
         "示例卖家平台", "<p>请先登录</p><script>location.replace('https://passport.example.test/login?redirect="
         "'+encodeURIComponent(location.href))</script>", lang="zh-CN"),
+    "verify-identity-code": _page(
+        "Verify your identity", "<main><h1>Let's make sure it's you</h1><p>We sent a code to your phone ending "
+        "in 42. Enter it below to continue.</p><form><input name='otp' inputmode='numeric'><button>Verify"
+        "</button></form><a href='/resend'>Resend code</a></main>"),
+    "script-sso-variable": _page(
+        "Loading…", "<script>var u='https://sso.example.test/authorize?client_id=web&redirect_uri='+"
+        "encodeURIComponent(location.href);window.location.replace(u)</script>"),
+    "zh-qr-login": _page(
+        "账号登录 - 示例", "<div class='login-box'><h2>扫码登录</h2><img src='/qr.png'><p>打开示例App扫一扫登录"
+        "</p><a href='#'>密码登录</a><a href='#'>短信登录</a></div>", lang="zh-CN"),
+    "zh-rate-limited": _page(
+        "", "<div class='error'><h3>访问受限</h3><p>当前IP访问次数过多，已暂时限制访问。</p><p>请求编号：20261208"
+        "</p></div>", lang="zh-CN"),
     "zh-hant-wait": _page(
         "請稍候…", "<p>正在驗證您的瀏覽器，請稍候。</p><p>此過程為自動進行。</p>", lang="zh-TW"),
 }
@@ -145,6 +158,16 @@ LOOKALIKES = {
     "script-login-link": ("/privacy", None, policy_page(
         _SHORT_PRIVACY, "Privacy notice",
         head="<script>function signIn(){window.location.href='/login?next='+location.pathname}</script>")),
+    "help-login-and-security": ("/help/login-and-security", None, policy_page([
+        "You sign in to Example Tools with your email address and a password of at least twelve characters.",
+        "We recommend turning on two-step verification in your account settings.",
+        "When we notice a sign in from a new device, we send you an email with the time and the place.",
+        "If you did not sign in yourself, change your password at once and contact support.",
+        "We never ask for your password by email or phone."], "Login and security")),
+    "zh-passport-privacy": ("/passport/privacy", None, policy_page([
+        "示例通行证是您登录示例各项服务的统一账号。", "我们在您注册时收集手机号码，用于登录验证和找回密码。",
+        "我们使用滑块验证和短信验证码防止恶意注册，相关日志保存三十天。", "您可以在账号设置中查看和删除您的登录记录。",
+        "我们不会将您的手机号码提供给第三方用于营销。"], "示例通行证隐私政策", before=_LOGIN_BOX)),
     "zh-privacy": ("/zh/privacy", None, policy_page(_ZH_PRIVACY, "隐私政策", after=_ZH_BANNER)),
     "zh-passport-agreement": ("/passport/agreement", None, policy_page(_ZH_AGREEMENT, "账号服务协议",
                                                                        before=_LOGIN_BOX)),
