@@ -8,13 +8,17 @@ failures instead. They look for what such pages have in common, not for particul
   text: real help pages embed captchas in contact forms;
 - a login page is where a redirect ended on a login-like path or host, or a page with a password field
   and next to no text (a site-wide login box beside a short article is not a login page); the home page is a redirect that ended on the site root (or a bare language root such as
-  /en/) although the document's URL was not the root.
+  /en/) although the document's URL was not the root;
+- any other block, consent, login, verification or firewall page is found by scored general signals
+  (scrapers.blockpage): `blocked_page`.
 """
 
 from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
+
+from scrapers import blockpage
 
 SMALL_PAGE_WORDS = 300   # challenge pages are short; policies are not
 TINY_PAGE_WORDS = 60     # what is left of a login or captcha page once forms are dropped
@@ -72,13 +76,24 @@ def login_or_home_reason(requested: str, final: str, html: str, words: int) -> s
             and final.rstrip("/") != requested.rstrip("/")):
         return f"redirected to the site's home page {final}"
     if final != requested:
-        if _LOGIN_PATH.search(got.path) and not _LOGIN_PATH.search(want.path):
+        # /auth/privacy-policy or /account/privacy is a document, not a login page (blockpage.auth_like)
+        if (_LOGIN_PATH.search(got.path) and not _LOGIN_PATH.search(want.path)
+                and blockpage.auth_like(final)):
             return f"redirected to a login page {final}"
-        if _LOGIN_HOST.match(got.hostname or "") and got.hostname != want.hostname:
+        if (_LOGIN_HOST.match(got.hostname or "") and got.hostname != want.hostname
+                and blockpage.auth_like(final)):
             return f"redirected to a login page {final}"
     if words < TINY_PAGE_WORDS and _PASSWORD_FIELD.search(html):
         return f"the page is a login form ({words} words and a password field)"
     return None
+
+
+def blocked_page(requested: str, final: str, html: str, text: str, words: int,
+                 old_words: int | None = None) -> blockpage.Verdict | None:
+    """The scored verdict when the page is a block/consent/login/verification page, else None.
+    `old_words`: the current version's word count, when there is one (a collapse adds a point)."""
+    verdict = blockpage.assess(html, text, words, requested, final, old_words)
+    return verdict if verdict is not None and verdict.blocked else None
 
 
 def _root_like(path: str) -> bool:

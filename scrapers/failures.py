@@ -15,6 +15,7 @@ DECODE = "decode"                    # not HTML, text or PDF; no charset fits; a
 NO_TEXT_LAYER = "no-text-layer"      # a PDF of scanned images: no page has text
 BOT_CHALLENGE = "bot-challenge"      # a page that is really a bot check / captcha
 LOGIN_OR_HOME = "login-or-home"      # ended on a login page or the site's home page
+BLOCKED = "blocked"                  # a block, firewall, consent or verification page answered instead
 EMPTY_EXTRACTION = "empty-extraction"  # (almost) no text extracted
 SELECTOR_MISS = "selector-miss"      # the record's `select` matched nothing (or is invalid CSS)
 SUSPICIOUS_SHRINK = "suspicious-shrink"  # most of the text vanished at once; not recorded until confirmed
@@ -23,8 +24,11 @@ PRIVATE_ADDRESS = "private-address"  # the URL or a redirect points at a private
 BROWSER_UNAVAILABLE = "browser-unavailable"  # render: browser, but Chromium is missing or failed
 STORAGE = "storage"                  # the store could not be written (disk full, read-only, I/O error)
 
-ALL = (NETWORK, TIMEOUT, HTTP_STATUS, TOO_LARGE, DECODE, BOT_CHALLENGE, LOGIN_OR_HOME, EMPTY_EXTRACTION,
-       SELECTOR_MISS, SUSPICIOUS_SHRINK, ROBOTS, PRIVATE_ADDRESS, BROWSER_UNAVAILABLE, NO_TEXT_LAYER, STORAGE)
+ALL = (NETWORK, TIMEOUT, HTTP_STATUS, TOO_LARGE, DECODE, BOT_CHALLENGE, LOGIN_OR_HOME, BLOCKED,
+       EMPTY_EXTRACTION, SELECTOR_MISS, SUSPICIOUS_SHRINK, ROBOTS, PRIVATE_ADDRESS, BROWSER_UNAVAILABLE, NO_TEXT_LAYER,
+       STORAGE)
+# The page that answered is kept as evidence for these (scrapers.evidence), never as a version.
+NOT_THE_DOCUMENT = frozenset({BOT_CHALLENGE, LOGIN_OR_HOME, BLOCKED, SUSPICIOUS_SHRINK})
 TRANSIENT = frozenset({NETWORK, TIMEOUT, HTTP_STATUS})
 
 

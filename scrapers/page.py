@@ -12,6 +12,7 @@ from scrapers import classify, formats
 from scrapers.decode import DecodeError, decode_text
 from scrapers.extract import SelectorMiss, extract
 from scrapers.failures import (
+    BLOCKED,
     BOT_CHALLENGE,
     DECODE,
     EMPTY_EXTRACTION,
@@ -99,10 +100,11 @@ def page_text(page: Page, target: Target) -> tuple[str, int]:
         text = extract(page.html, target.select, target.remove)
     except SelectorMiss as e:
         # A bot wall or a login page also "misses" the selector: name the real cause.
-        _raise_if_not_document(page, target, count_words(extract(page.html)))
+        whole = extract(page.html)
+        _raise_if_not_document(page, target, count_words(whole), whole)
         raise Failure(SELECTOR_MISS, str(e), page.http_status, page.final_url) from None
     words = count_words(text)
-    _raise_if_not_document(page, target, words)
+    _raise_if_not_document(page, target, words, text)
     if words < MIN_WORDS:
         raise Failure(EMPTY_EXTRACTION, f"only {words} words extracted; the page may be built by JavaScript "
                       "(render: browser) or need a `select`", page.http_status, page.final_url)
@@ -138,10 +140,19 @@ def _raise_for_status(page: Page) -> None:
     raise Failure(HTTP_STATUS, f"HTTP {page.http_status}", page.http_status, page.final_url)
 
 
-def _raise_if_not_document(page: Page, target: Target, words: int) -> None:
+def _raise_if_not_document(page: Page, target: Target, words: int, text: str) -> None:
     reason = classify.challenge_reason(page.html, words)
     if reason:
         raise Failure(BOT_CHALLENGE, reason, page.http_status, page.final_url)
     reason = classify.login_or_home_reason(target.url, page.final_url, page.html, words)
     if reason:
         raise Failure(LOGIN_OR_HOME, reason, page.http_status, page.final_url)
+    raise_if_blocked(page, target, text, words)
+
+
+def raise_if_blocked(page: Page, target: Target, text: str, words: int, old_words: int | None = None) -> None:
+    """A Failure when the scored signals (scrapers.blockpage) call the page a block page."""
+    verdict = classify.blocked_page(target.url, page.final_url, page.html, text, words, old_words)
+    if verdict:
+        raise Failure(LOGIN_OR_HOME if verdict.login else BLOCKED, verdict.reason(), page.http_status,
+                      page.final_url)

@@ -11,7 +11,12 @@ Rules a reader of the change log relies on:
 - a suspicious shrink (fewer than SHRINK_RATIO of the words at once) is held back as a failure until
   the same text has been seen SHRINK_CONFIRMATIONS checks in a row (or --accept-shrink): a half-loaded
   page or an A/B test must not read as "the vendor deleted half its policy", but a real cut gets
-  recorded without anyone editing files;
+  recorded without anyone editing files. Only text that reads as a document (sentences, not a form and a
+  few words: scrapers.blockpage.plausible_document) is ever confirmed, and a shrunk page is first judged
+  as a block page knowing how long the document was: a block page fails however long it persists, so
+  the failure streak keeps counting and the failure issue opens;
+- a page that is not the document (block, login, consent, held-back shrink) is kept as evidence
+  beside the store (scrapers.evidence), never as a version;
 - a return to one of the last few variants, or a change of nothing but a labelled date, is recorded with
   `revisit` / `minor` (scrapers.variants): on the document's history, not in the feeds.
 """
@@ -20,14 +25,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scrapers import formats, variants
+from scrapers import evidence, formats, variants
+from scrapers.blockpage import plausible_document
 from scrapers.diff import counts, word_diff
 from scrapers.extract import EXTRACTOR_VERSION, SelectorMiss, extract
-from scrapers.failures import EMPTY_EXTRACTION, SELECTOR_MISS, STORAGE, SUSPICIOUS_SHRINK, Failure
+from scrapers.failures import EMPTY_EXTRACTION, NOT_THE_DOCUMENT, SELECTOR_MISS, STORAGE, SUSPICIOUS_SHRINK, Failure
 from scrapers.fsio import utc_now
 from scrapers.http import HttpClient
 from scrapers.normalise import comparison_key, count_words, text_hash
-from scrapers.page import MIN_WORDS, Page, Target, fetch_page, page_text
+from scrapers.page import MIN_WORDS, Page, Target, fetch_page, page_text, raise_if_blocked
 from scrapers.store import Store, event_id
 
 SHRINK_RATIO = 0.5
@@ -128,6 +134,9 @@ class Watcher:
             status.update(failure=f.kind, message=f.message, http_status=f.http_status,
                           final_url=f.final_url or status["final_url"])
             outcome = Outcome(target, "failed", f.kind, f.message)
+            if f.kind in NOT_THE_DOCUMENT and fetched.page is not None:
+                status["evidence"] = evidence.save(self.store.root, target.vendor, target.doc,
+                                                   fetched.page.html, checked_at)
         else:
             status["last_success_at"] = checked_at
         failures = fetched.previous.get("consecutive_failures", 0) + 1 if outcome.failure else 0
@@ -191,7 +200,7 @@ class Watcher:
             return Outcome(target, "unchanged")
         reason = None
         if old_text is not None and not unresolved:
-            reason = self._shrink_gate(text, words, count_words(old_text), status, page)
+            reason = self._shrink_gate(target, text, words, count_words(old_text), status, page)
         if unresolved:
             reason = ("the record's selectors changed and the previous raw HTML could not be re-extracted "
                       f"with them ({unresolved.message}): logged as technical")
@@ -217,20 +226,27 @@ class Watcher:
             return False
         return formats.same_raw(self.store, current, page)
 
-    def _shrink_gate(self, text: str, words: int, old_words: int, status: dict, page: Page) -> str | None:
+    def _shrink_gate(self, target: Target, text: str, words: int, old_words: int, status: dict,
+                     page: Page) -> str | None:
         if words >= SHRINK_RATIO * old_words:
             return None
+        # Judged again knowing the document was long: a block page is never confirmed, not even by
+        # --accept-shrink, however many checks in a row it is seen.
+        raise_if_blocked(page, target, text, words, old_words)
         new_hash = text_hash(text)
         pending = status.get("pending_shrink") or {}
         seen = pending.get("seen", 0) + 1 if pending.get("hash") == new_hash else 1
-        if self.accept_shrink or seen >= SHRINK_CONFIRMATIONS:
+        plausible = plausible_document(text)
+        if self.accept_shrink or (plausible and seen >= SHRINK_CONFIRMATIONS):
             how = "accepted with --accept-shrink" if self.accept_shrink else f"seen {seen} checks in a row"
             return f"text shrank from {old_words} to {words} words; {how}"
         status["pending_shrink"] = {"hash": new_hash, "seen": seen, "words": words}
-        raise Failure(SUSPICIOUS_SHRINK,
-                      f"text shrank from {old_words} to {words} words at once; not recorded until the same "
-                      f"text is seen {SHRINK_CONFIRMATIONS} checks in a row (seen {seen}) or --accept-shrink",
-                      page.http_status, page.final_url)
+        until = (f"until the same text is seen {SHRINK_CONFIRMATIONS} checks in a row (seen {seen}) or "
+                 "--accept-shrink" if plausible else
+                 f"(seen {seen}): it does not read as a document (too few sentences), so only --accept-shrink "
+                 "records it")
+        raise Failure(SUSPICIOUS_SHRINK, f"text shrank from {old_words} to {words} words at once; not recorded "
+                      f"{until}", page.http_status, page.final_url)
 
     def _text_of(self, target: Target, event: dict | None) -> str | None:
         return self.store.version_text(target.vendor, target.doc, event["new_hash"]) if event else None

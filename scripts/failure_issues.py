@@ -73,6 +73,9 @@ HINTS = {
                      "document and point `url` at it.",
     "bot-challenge": "The site served a bot check instead of the page. Try another URL for the same "
                      "document, or `render: browser`.",
+    "blocked": "The site answered with a block, firewall, consent or verification page instead of the "
+               "document (kept as evidence: `evidence` in the document's status.json). If it persists, "
+               "try another URL for the same text or `render: browser`.",
     "login-or-home": "The URL now ends on a login page or the home page: the document probably moved. "
                      "Find its new address and update `url`.",
     "empty-extraction": "Almost no text was extracted. The page may be built by JavaScript "

@@ -42,6 +42,11 @@ def test_challenge_pages(html, words, challenge):
     ("https://a.example/privacy", "https://a.example/legal/privacy", "", 900, False),  # a move, not home
     ("http://a.example/privacy", "https://www.a.example/privacy/", "", 900, False),
     ("https://a.example/auth/privacy", "https://a.example/auth/privacy-2025", "", 900, False),
+    ("https://a.example/privacy", "https://a.example/auth/privacy-policy", "", 900, False),  # a document
+    ("https://a.example/privacy", "https://a.example/account/privacy", "", 900, False),
+    ("https://a.example/privacy", "https://a.example/auth/login?next=/privacy", "", 900, True),
+    ("https://a.example/privacy", "https://accounts.a.example/privacy", "", 900, False),  # moved host
+    ("https://a.example/privacy", "https://a.example/member/logon.aspx?r=1", "", 900, True),
 ])
 def test_login_or_home(requested, final, html, words, refused):
     assert (login_or_home_reason(requested, final, html, words) is not None) is refused

@@ -131,6 +131,9 @@ def break_with(kind, server, tgt):
         server.route("/privacy", CHALLENGE)
     elif kind == "bot-challenge-403":
         server.route("/privacy", CHALLENGE, status=403)
+    elif kind == "blocked":  # no vendor's marks, no word list of the classifier: the scored signals
+        server.route("/privacy", "<html><head><title>提示</title></head><body><h1>访问受限</h1><p>检测到您的网络"
+                     "存在异常流量，请完成下方验证后继续访问。</p><div class='verify-slider'></div></body></html>")
     elif kind == "login-or-home":
         server.route("/privacy", status=302, headers={"Location": "/account/login?next=/privacy"})
         server.route("/account/login", "<form><input type='password'></form><p>Sign in to continue.</p>")
@@ -155,7 +158,7 @@ def break_with(kind, server, tgt):
 
 
 KINDS = ["network", "timeout", "http-status", "too-large", "decode", "bot-challenge", "bot-challenge-403",
-         "login-or-home", "login-or-home-root", "empty-extraction", "selector-miss", "suspicious-shrink",
+         "blocked", "login-or-home", "login-or-home-root", "empty-extraction", "selector-miss", "suspicious-shrink",
          "robots", "private-address", "browser-unavailable"]
 
 
