@@ -45,7 +45,7 @@ test: $(STAMP) $(NODE_STAMP) browser-deps
 	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(STAMP)
-	$(PY) -m scripts.bench
+	$(PY) -m bench
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

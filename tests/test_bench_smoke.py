@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 
+from bench import accuracy as bench_accuracy
+from bench import data as bench_data
+from bench import run as bench
 from scrapers.store import open_store
-from scripts import bench, bench_accuracy, bench_data
 from scripts.changes import collect
 from scripts.records import load_vendors
 

@@ -12,7 +12,8 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from scripts import bench_data, shell
+from bench import data as bench_data
+from scripts import shell
 from tests.sitebuild import build_site
 
 

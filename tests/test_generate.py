@@ -266,8 +266,8 @@ def test_language_switch_keeps_the_page(tmp_path):
 
 def test_parallel_build_gives_the_same_files(tmp_path):
     """Large sites build each vendor's part in worker processes; the files must be exactly the serial ones."""
+    from bench import data as bench_data
     from scrapers.store import open_store
-    from scripts import bench_data
     vendors = bench_data.write_vendors(tmp_path / "v", generate.PARALLEL_FROM)
     bench_data.write_store(tmp_path / "s", generate.PARALLEL_FROM, workers=1)
     recs, problems = records.load_vendors(vendors)

@@ -1,4 +1,4 @@
-"""`python -m scripts.bench_watch_patched ARGS...`: `python -m scrapers.watch ARGS...` with one known race
+"""`python -m bench.watch_patched ARGS...`: `python -m scrapers.watch ARGS...` with one known race
 worked around in memory, for the benchmark's last attempt when the watcher as shipped crashed.
 
 The race: HttpClient.crawl_delay() iterates the per-origin robots.txt dict while another worker thread adds

@@ -1,6 +1,6 @@
 """The watcher benchmark's web: many slow hosts on the loopback network, in their own process.
 
-    python -m scripts.bench_server --hosts 200 --docs 5 --latency 0.3 --ready FILE
+    python -m bench.server --hosts 200 --docs 5 --latency 0.3 --ready FILE
 
 Host i (1-based) is 127.0.0.<i> (one ThreadingHTTPServer per address, on a free port; every address in
 127.0.0.0/8 is the local machine) and serves the policy pages /<doc> of fictional vendor i. Addresses
@@ -29,7 +29,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from scripts import bench_data as bd
+from bench import data as bd
 
 WATCH_DOCS = ("privacy-policy", "terms-of-service", "data-processing", "cookie-policy", "security")
 LAST_MODIFIED = email.utils.formatdate(time.time() - 86400 * 30, usegmt=True)
@@ -185,7 +185,7 @@ def serve(hosts: int, docs: int, latency: float) -> tuple[dict[str, int], list[T
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m scripts.bench_server", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m bench.server", description=__doc__.splitlines()[0])
     p.add_argument("--hosts", type=int, default=200)
     p.add_argument("--docs", type=int, default=5, help=f"documents per host (at most {len(WATCH_DOCS)})")
     p.add_argument("--latency", type=float, default=0.3)

@@ -1,20 +1,20 @@
-"""`make bench` / `python -m scripts.bench`: the benchmarks of issue 8, as one table.
+"""`make bench` / `python -m bench`: the benchmarks of issue 8, as one table.
 
-    python -m scripts.bench                  # everything (about 25 minutes on 2 cores)
-    python -m scripts.bench --quick          # smaller sizes (a few minutes); targets shown for reference
-    python -m scripts.bench --only build     # or watch, or accuracy (repeatable)
+    python -m bench                  # everything (about 25 minutes on 2 cores)
+    python -m bench --quick          # smaller sizes (a few minutes); targets shown for reference
+    python -m bench --only build     # or watch, or accuracy (repeatable)
 
 Benchmarks report; they are not tests and never fail on a missed target (exit 0 unless a run broke).
 Every figure is measured within the one run; ratios compare runs of the same run. Progress goes to stderr,
 the table to stdout and to bench-results/latest.md (with the raw figures in latest.json).
 
 - build: the full site build (records, generator, feeds, API, mkdocs) of N synthetic vendors for two sizes,
-  and a naive mkdocs-material site of N pages all listed in the navigation (scripts/bench_build.py); the
+  and a naive mkdocs-material site of N pages all listed in the navigation (bench/build.py); the
   larger size's site and naive builds run three times, alternating, and each keeps its median run;
 - watch: our watcher and urlwatch against 1,000 documents on 200 local hosts answering in 300 ms
-  (scripts/bench_watch.py, scripts/bench_server.py);
-- accuracy: change detection on the Open Terms Archive pairs (scripts/bench_accuracy.py).
-Synthetic data (scripts/bench_data.py) goes to a temporary folder, never to vendors/ or snapshots/.
+  (bench/watch.py, bench/server.py);
+- accuracy: change detection on the Open Terms Archive pairs (bench/accuracy.py).
+Synthetic data (bench/data.py) goes to a temporary folder, never to vendors/ or snapshots/.
 """
 
 from __future__ import annotations
@@ -28,8 +28,11 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from scripts import bench_accuracy, bench_build, bench_data, bench_watch
-from scripts.bench_util import ROOT, load, machine, say
+from bench import accuracy as bench_accuracy
+from bench import build as bench_build
+from bench import data as bench_data
+from bench import watch as bench_watch
+from bench.util import ROOT, load, machine, say
 
 PARTS = ("build", "watch", "accuracy")
 
@@ -274,7 +277,7 @@ def _jsonable(results: dict) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smaller sizes, a few minutes; targets not judged")
     p.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--only", action="append", choices=PARTS, help="run only this part (repeatable)")

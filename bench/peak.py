@@ -1,5 +1,5 @@
-"""Run a Python program and record its own peak memory: `python scripts/bench_peak.py OUT -m MODULE ARGS...`
-or `python scripts/bench_peak.py OUT SCRIPT ARGS...`.
+"""Run a Python program and record its own peak memory: `python bench/peak.py OUT -m MODULE ARGS...`
+or `python bench/peak.py OUT SCRIPT ARGS...`.
 
 Runs the module (as `python -m` would, the current folder first on sys.path) or the script in this process,
 then writes the process's VmHWM (peak resident set of its program, in KiB, from /proc/self/status) to OUT,

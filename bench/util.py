@@ -38,11 +38,11 @@ class Measured:
         return "\n".join((self.stdout + "\n" + self.stderr).strip().splitlines()[-lines:])
 
 
-PEAK = ROOT / "scripts" / "bench_peak.py"
+PEAK = ROOT / "bench" / "peak.py"
 
 
 def python_cmd(python: str | Path, peak_file: Path, *program: str) -> list[str]:
-    """`python -m module args` or `python script args`, run through scripts/bench_peak.py so that the
+    """`python -m module args` or `python script args`, run through bench/peak.py so that the
     program's own peak memory is written to `peak_file`."""
     return [str(python), str(PEAK), str(peak_file), *program]
 

@@ -22,7 +22,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scripts.bench_util import ROOT, Measured, python_cmd, run_measured, say
+from bench.util import ROOT, Measured, python_cmd, run_measured, say
 
 PHASES = ("config", "pre_build", "generated", "nav", "env", "rendered", "done")
 
@@ -59,9 +59,9 @@ def site_project(tmp: Path) -> Path:
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     config = re.sub(r"^docs_dir: .*$", f"docs_dir: {docs}", config, flags=re.M)
     config = re.sub(r"^site_dir: .*$", f"site_dir: {tmp / 'site'}", config, flags=re.M)
-    hooks = f"  - {ROOT / 'scripts' / 'mkdocs_hooks.py'}\n  - {ROOT / 'scripts' / 'bench_hooks.py'}"
+    hooks = f"  - {ROOT / 'scripts' / 'mkdocs_hooks.py'}\n  - {ROOT / 'bench' / 'hooks.py'}"
     if "  - scripts/mkdocs_hooks.py" not in config:
-        raise RuntimeError("mkdocs.yml no longer lists scripts/mkdocs_hooks.py: update scripts/bench_build.py")
+        raise RuntimeError("mkdocs.yml no longer lists scripts/mkdocs_hooks.py: update bench/build.py")
     config = config.replace("  - scripts/mkdocs_hooks.py", hooks)
     path = tmp / "mkdocs.yml"
     path.write_text(config, encoding="utf-8")
@@ -100,7 +100,7 @@ def naive_project(tmp: Path, n: int) -> Path:
         nav.append(f"  - Page {i}: page-{i}.md")
     config = (f"site_name: Naive baseline\ndocs_dir: {docs}\nsite_dir: {tmp / 'site'}\n"
               "theme:\n  name: material\nplugins:\n  - search\n"
-              f"hooks:\n  - {ROOT / 'scripts' / 'bench_hooks.py'}\n"
+              f"hooks:\n  - {ROOT / 'bench' / 'hooks.py'}\n"
               "nav:\n" + "\n".join(nav) + "\n")
     path = tmp / "mkdocs.yml"
     path.write_text(config, encoding="utf-8")
@@ -134,7 +134,7 @@ def run_build(label: str, n: int, config: Path, env_extra: dict, logs: Path, tim
 
 
 def phases(stamps: Path, m: Measured) -> dict:
-    """Seconds per phase from the hook's stamps (see scripts/bench_hooks.py)."""
+    """Seconds per phase from the hook's stamps (see bench/hooks.py)."""
     try:
         t = {}
         for line in stamps.read_text(encoding="utf-8").splitlines():

@@ -1,6 +1,6 @@
 """Watcher benchmark: our watcher's CLI and urlwatch 2.x against the same slow local hosts.
 
-The hosts are scripts.bench_server (its own process). Our watcher runs as a real run would:
+The hosts are bench.server (its own process). Our watcher runs as a real run would:
 `python -m scrapers.watch --vendors DIR --store DIR --allow-private --json --concurrency N` with every other
 setting at its default (per-host delay, timeouts, retries, robots.txt), on fictional vendor records (valid
 under the schema, one vendor per host) whose `policies:` point at the local hosts. urlwatch runs with its
@@ -30,9 +30,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scripts import bench_data as bd
-from scripts.bench_server import WATCH_DOCS, host_address
-from scripts.bench_util import ROOT, Measured, python_cmd, run_measured, say
+from bench import data as bd
+from bench.server import WATCH_DOCS, host_address
+from bench.util import ROOT, Measured, python_cmd, run_measured, say
 
 URLWATCH_PIN = "urlwatch==2.29"
 HTML2TEXT_PIN = "html2text==2025.4.15"  # urlwatch's optional converter (html2text filter, method pyhtml2text)
@@ -67,7 +67,7 @@ class Server:
         self.ready = tmp / "server.json"
         self.log = open(tmp / "server.log", "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "scripts.bench_server", "--hosts", str(hosts), "--docs", str(docs),
+            [sys.executable, "-m", "bench.server", "--hosts", str(hosts), "--docs", str(docs),
              "--latency", str(latency), "--ready", str(self.ready), "--lifetime", str(lifetime)],
             cwd=ROOT, stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
@@ -123,11 +123,11 @@ def run_ours(label: str, server: Server, vendors: Path, store: Path, concurrency
     crashes = []
     patched = False
     for attempt in (1, 2, 3):  # a crashed run (no summary) is run again; the third time with the known race
-        server.reset()         # worked around (scripts/bench_watch_patched.py), and the table says so
+        server.reset()         # worked around (bench/watch_patched.py), and the table says so
         if attempt > 1 and expect == "changed":  # a first run starts from an empty store
             shutil.rmtree(store, ignore_errors=True)
         if attempt == 3:
-            cmd = [("scripts.bench_watch_patched" if c == "scrapers.watch" else c) for c in cmd]
+            cmd = [("bench.watch_patched" if c == "scrapers.watch" else c) for c in cmd]
             patched = True
         say(f"watch: {label} ..." + (f" (attempt {attempt}{', race patched' if patched else ''})" if attempt > 1 else ""))
         m = run_measured(cmd, env=env, cwd=ROOT, timeout=7200, log=logs / (_slug(label) + f"-{attempt}"),
@@ -143,7 +143,7 @@ def run_ours(label: str, server: Server, vendors: Path, store: Path, concurrency
             say(f"watch: {label}: CRASHED: {m.tail(8)}")
     if patched and summary:
         crashes.append("the figure is from attempt 3, run with HttpClient.crawl_delay's race worked around in "
-                       "memory (scripts/bench_watch_patched.py)")
+                       "memory (bench/watch_patched.py)")
     problems = [] if summary else list(crashes)
     docs = summary.get("checked", 0)
     if summary.get("failed"):

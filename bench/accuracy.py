@@ -6,7 +6,7 @@ For each pair (before.html, after.html, label `changed` or `noise`):
   comparison keys (scrapers.normalise), exactly as scrapers.pipeline decides "changed";
 - urlwatch: its `html2text` filter as a urls.yaml job `filter: [html2text]` applies it (default method `re`),
   and with `method: pyhtml2text` (the html2text module) for reference; urlwatch reports a change when the
-  filtered texts differ. This part runs in .venv-bench/'s Python (scripts/bench_uwfilter.py).
+  filtered texts differ. This part runs in .venv-bench/'s Python (bench/uwfilter.py).
 A `changed` pair reported as changed is a true positive, a `noise` pair reported as changed a false positive.
 """
 
@@ -17,7 +17,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scripts.bench_util import ROOT, say
+from bench.util import ROOT, say
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "ota-pairs"
 
@@ -80,7 +80,7 @@ def ours(corpus: Path = CORPUS, limit: int | None = None) -> Confusion:
 def urlwatch(py: Path | None, corpus: Path = CORPUS, limit: int | None = None) -> list[Confusion]:
     if py is None or not corpus.is_dir():
         return []
-    out = subprocess.run([str(py), str(ROOT / "scripts" / "bench_uwfilter.py"), str(corpus)],
+    out = subprocess.run([str(py), str(ROOT / "bench" / "uwfilter.py"), str(corpus)],
                          capture_output=True, text=True, timeout=600)
     if out.returncode != 0:
         say(f"accuracy: urlwatch's filter failed:\n{out.stderr[-2000:]}")

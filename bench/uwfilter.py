@@ -1,6 +1,6 @@
 """Run by .venv-bench/'s Python (urlwatch installed there, not in the project's venv):
 
-    .venv-bench/bin/python scripts/bench_uwfilter.py CORPUS_DIR
+    .venv-bench/bin/python bench/uwfilter.py CORPUS_DIR
 
 For each pair folder of CORPUS_DIR, applies urlwatch's `html2text` filter (through urlwatch's own filter
 machinery, as a job with `filter: [html2text]` does) to before.html and after.html, and prints one JSON
