@@ -16,8 +16,9 @@ from __future__ import annotations
 import functools
 import html
 
-from scripts import changes, dates, derive, i18n, privilege, quotes, rubric, vendor_extras
-from scripts.text import LANGS, detect_lang, esc, pick, safe_url
+from scripts import changes, dates, derive, privilege, quotes, rubric, vendor_extras
+from scripts.lang import i18n
+from scripts.lang.text import LANGS, detect_lang, esc, pick, safe_url
 
 TOPICS = ["collection", "purpose", "retention", "deletion", "sharing", "resale", "aggregate-use", "location",
           "security", "change-notice"]

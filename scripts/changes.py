@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from scripts.text import pick
+from scripts.lang.text import pick
 
 EXCERPT_CHARS = 280
 CONTEXT_WORDS = 8

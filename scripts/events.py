@@ -11,9 +11,10 @@ import datetime as dt
 import subprocess
 from pathlib import Path
 
-from scripts import dates, derive, i18n
+from scripts import dates, derive
 from scripts.changes import doc_label, excerpt, excerpt_parts
-from scripts.text import pick
+from scripts.lang import i18n
+from scripts.lang.text import pick
 
 # Fixed forever: ids must not change if the site moves. The authority is the project's GitHub Pages host.
 TAG = "tag:erpwatch.github.io,2026:"

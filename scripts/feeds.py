@@ -23,7 +23,7 @@ import re
 from email.utils import format_datetime
 
 from scripts.changes import EXCERPT_LABELS
-from scripts.text import replace_chars, safe_url
+from scripts.lang.text import replace_chars, safe_url
 
 MAX_ITEMS_ALL = 100
 MAX_ITEMS_VENDOR = 50

@@ -18,7 +18,7 @@ import yaml
 from scripts import api, bodies, changes, feeds, incident_pages, pages, quotes, records, rubric, segmenter, shell
 from scripts import events as ev
 from scripts.derive import CachedStore, observed_store, toggle_state
-from scripts.text import pick
+from scripts.lang.text import pick
 from scripts.workers import Workers
 
 ROOT = records.ROOT
@@ -47,7 +47,7 @@ def _now() -> dt.datetime:
 
 
 def _doc_rows(record: dict, store, lang: str) -> list[dict]:
-    from scripts.i18n import t
+    from scripts.lang.i18n import t
     rows = []
     for p in record.get("policies", []):
         status = store.status(record["id"], p["id"]) if store else None
@@ -81,7 +81,7 @@ def _doc_rows(record: dict, store, lang: str) -> list[dict]:
 
 
 def _compare_row(record: dict, observed: dict, lang: str) -> dict:
-    from scripts.i18n import t
+    from scripts.lang.i18n import t
     access = []
     for a in record.get("access", []):
         if a.get("role"):

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from scripts import bodies, derive, i18n, incidents
+from scripts import bodies, derive, incidents
 from scripts import events as ev
-from scripts.text import detect_lang, pick
+from scripts.lang import i18n
+from scripts.lang.text import detect_lang, pick
 
 KINDS = incidents.KINDS
 PAGE = "incidents/"

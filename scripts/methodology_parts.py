@@ -8,7 +8,7 @@ Appended to the page's Markdown by the mkdocs hook as HTML blocks; every value i
 from __future__ import annotations
 
 from scripts import bodies, incidents, records, rubric, yardstick
-from scripts.text import pick
+from scripts.lang.text import pick
 
 PAGES = {"methodology.md": "en", "zh/methodology.md": "zh"}
 

@@ -18,8 +18,9 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from scripts import bodies, changes, i18n
-from scripts.text import md, safe_url
+from scripts import bodies, changes
+from scripts.lang import i18n
+from scripts.lang.text import md, safe_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

@@ -15,10 +15,10 @@ import copy
 import functools
 
 from scripts import dates, derive, yamlsafe
-from scripts.i18n import t
+from scripts.lang.i18n import t
+from scripts.lang.text import plain
 from scripts.privilege import access_label, cite, least_privilege
 from scripts.records import ROOT
-from scripts.text import plain
 
 RUBRIC_PATH = ROOT / "reference" / "rubric.yaml"
 

@@ -9,8 +9,9 @@ record texts, `L.d` for dates, `L.quotes`/`L.cites` for citations); `L` is the p
 
 from __future__ import annotations
 
-from scripts import bodies, i18n, yardstick
-from scripts.text import pick
+from scripts import bodies, yardstick
+from scripts.lang import i18n
+from scripts.lang.text import pick
 
 
 def head_html(r: dict, L) -> str:

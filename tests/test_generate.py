@@ -298,8 +298,9 @@ def test_page_text_picks_the_language_as_text_pick_does():
     import html
     import random
 
-    from scripts import bodies, i18n
-    from scripts.text import pick
+    from scripts import bodies
+    from scripts.lang import i18n
+    from scripts.lang.text import pick
     rng = random.Random(2)
     atoms = ["", "a", "中文", "<b>", "&", '"', "'", "x y"]
 

@@ -8,7 +8,7 @@ import jieba
 import pytest
 
 from scripts import segmenter
-from scripts.i18n import STRINGS
+from scripts.lang.i18n import STRINGS
 from scripts.records import vendors_dir
 from scripts.yamlsafe import load_data
 
