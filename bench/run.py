@@ -67,7 +67,7 @@ def run_build(plan: Plan, tmp: Path, logs: Path) -> dict:
     say(f"build: generating {big} synthetic vendors ({bench_data.INCIDENTS_PER_VENDOR} incidents, "
         f"{bench_data.CHANGES_PER_VENDOR} policy changes each) in {tmp}")
     vendors = bench_data.write_vendors(tmp / f"vendors-{big}", big)
-    from scripts.records import load_vendors
+    from scripts.records.load import load_vendors
     recs, problems = load_vendors(vendors)
     if problems or len(recs) != big:
         raise RuntimeError(f"synthetic records are invalid: {problems[:5]}")

@@ -1,8 +1,7 @@
 """The documents to watch: every `policies:` entry of the valid vendor records.
 
-Records are loaded and validated by scripts.records (the project's one loader); invalid records are
-reported and skipped, the others are still watched. When scripts.records is not importable (the watcher
-used on its own) a plain YAML reading of vendors/*.yaml stands in, without validation.
+Records are loaded and validated by scripts.records.load (the project's one loader, the one module of
+scripts/ the watcher depends on); invalid records are reported and skipped, the others are still watched.
 """
 
 from __future__ import annotations
@@ -11,14 +10,13 @@ import hashlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
-
 from scrapers.page import Target
+from scripts.records.load import load_vendors
 
 
 def load_targets(vendors_dir: Path) -> tuple[list[Target], list[str]]:
     """(targets sorted by vendor and document id, problem messages)."""
-    records, problems = _load_records(Path(vendors_dir))
+    records, problems = load_vendors(Path(vendors_dir))
     targets = []
     for record in records:
         for policy in record.get("policies") or []:
@@ -30,31 +28,6 @@ def load_targets(vendors_dir: Path) -> tuple[list[Target], list[str]]:
                 problems.append(f"{record.get('id')}: policy without {e}: skipped")
     targets.sort(key=lambda t: (t.vendor, t.doc))
     return targets, problems
-
-
-def _load_records(vendors_dir: Path) -> tuple[list[dict], list[str]]:
-    try:
-        from scripts.records import load_vendors
-    except ImportError:
-        return _load_plain(vendors_dir)
-    return load_vendors(vendors_dir)
-
-
-def _load_plain(vendors_dir: Path) -> tuple[list[dict], list[str]]:
-    records, problems = [], []
-    for path in sorted(vendors_dir.glob("*.yaml")):
-        if path.name.startswith("_"):
-            continue
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as e:
-            problems.append(f"{path}:1: {e}")
-            continue
-        if not isinstance(data, dict) or data.get("id") != path.stem:
-            problems.append(f"{path}:1: not a record, or its id is not the file name")
-            continue
-        records.append(data)
-    return records, problems
 
 
 def shard_key(target: Target) -> str:

@@ -10,8 +10,8 @@ import heapq
 import itertools
 import json
 
-from scripts import records
 from scripts.derive import toggle_state
+from scripts.records import load as records
 
 API = "api/v1/"
 

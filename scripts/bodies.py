@@ -16,9 +16,10 @@ from __future__ import annotations
 import functools
 import html
 
-from scripts import changes, dates, derive, privilege, quotes, rubric, vendor_extras
+from scripts import changes, derive, privilege, quotes, rubric, vendor_extras
 from scripts.lang import i18n
 from scripts.lang.text import LANGS, detect_lang, esc, pick, safe_url
+from scripts.records import dates
 
 TOPICS = ["collection", "purpose", "retention", "deletion", "sharing", "resale", "aggregate-use", "location",
           "security", "change-notice"]

@@ -10,8 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts import dates
-from scripts.records import ROOT, sp_api
+from scripts.records import dates
+from scripts.records.load import ROOT, sp_api
 
 
 def parse_date(value) -> dates.PartialDate | None:

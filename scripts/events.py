@@ -11,10 +11,11 @@ import datetime as dt
 import subprocess
 from pathlib import Path
 
-from scripts import dates, derive
+from scripts import derive
 from scripts.changes import doc_label, excerpt, excerpt_parts
 from scripts.lang import i18n
 from scripts.lang.text import pick
+from scripts.records import dates
 
 # Fixed forever: ids must not change if the site moves. The authority is the project's GitHub Pages host.
 TAG = "tag:erpwatch.github.io,2026:"

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import yaml
 
-from scripts import api, bodies, changes, feeds, incident_pages, pages, quotes, records, rubric, segmenter, shell
+from scripts import api, bodies, changes, feeds, incident_pages, pages, quotes, rubric, segmenter, shell
 from scripts import events as ev
 from scripts.derive import CachedStore, observed_store, toggle_state
 from scripts.lang.text import pick
+from scripts.records import load as records
 from scripts.workers import Workers
 
 ROOT = records.ROOT

@@ -1,4 +1,4 @@
-"""Incidents without a vendor record (incidents/*.yaml, checked by scripts/incidents.py) on the site: their
+"""Incidents without a vendor record (incidents/*.yaml, checked by scripts/records/incidents.py) on the site: their
 entries on the incidents page (in their own groups), their events (feeds, home page, events.json) and the
 API's list of every incident with its `kind`.
 
@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from scripts import bodies, derive, incidents
+from scripts import bodies, derive
 from scripts import events as ev
 from scripts.lang import i18n
 from scripts.lang.text import detect_lang, pick
+from scripts.records import incidents
 
 KINDS = incidents.KINDS
 PAGE = "incidents/"

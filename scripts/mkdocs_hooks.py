@@ -22,8 +22,9 @@ from mkdocs.exceptions import Abort
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts import generate, records, segmenter, shell  # noqa: E402
+from scripts import generate, segmenter, shell  # noqa: E402
 from scripts.pages import FastPage  # noqa: E402
+from scripts.records import load as records  # noqa: E402
 from scripts.workers import WorkerError  # noqa: E402
 
 log = logging.getLogger("mkdocs.erpwatch")

@@ -19,7 +19,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from scripts import records
+from scripts.records import load as records
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_ID = 64

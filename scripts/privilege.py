@@ -14,7 +14,7 @@ Pure function of the record and the reference file.
 from __future__ import annotations
 
 from scripts.lang.text import plain
-from scripts.records import sp_api
+from scripts.records.load import sp_api
 
 # The same roles and report types are behind SP-API, the retired MWS and an Amazon seller API a source does
 # not name. The Ads API, Seller Central user seats and other channels are outside the analysis.

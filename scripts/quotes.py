@@ -14,8 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from scripts import dates
 from scripts.changes import change_slug
+from scripts.records import dates
 
 _KEEP = re.compile(r"[^\w]|_", re.UNICODE)
 

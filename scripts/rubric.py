@@ -14,11 +14,12 @@ from __future__ import annotations
 import copy
 import functools
 
-from scripts import dates, derive, yamlsafe
+from scripts import derive
 from scripts.lang.i18n import t
 from scripts.lang.text import plain
 from scripts.privilege import access_label, cite, least_privilege
-from scripts.records import ROOT
+from scripts.records import dates, yamlsafe
+from scripts.records.load import ROOT
 
 RUBRIC_PATH = ROOT / "reference" / "rubric.yaml"
 

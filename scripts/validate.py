@@ -11,9 +11,11 @@ import os
 import sys
 from pathlib import Path
 
-from scripts import incidents, quotes, records, safeio
+from scripts import quotes
 from scripts.derive import observed_store
-from scripts.yamlsafe import format_path
+from scripts.records import incidents, safeio
+from scripts.records import load as records
+from scripts.records.yamlsafe import format_path
 
 
 def _annotation(display: str, line: str, level: str = "error") -> str:
@@ -90,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     _quote_warnings(results)
     results += others
     on_github = os.environ.get("GITHUB_ACTIONS") == "true"
-    # Every line is made safe to print (names and values escaped, long lines cut): see scripts.safeio.
+    # Every line is made safe to print (names and values escaped, long lines cut): see scripts.records.safeio.
     problems = [(records.display_path(r.path), line) for r in results for line in r.problems]
     problems += strays
     for display, line in problems:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import functools
 
-from scripts import yamlsafe
-from scripts.records import ROOT
+from scripts.records import yamlsafe
+from scripts.records.load import ROOT
 
 RULES_PATH = ROOT / "reference" / "amazon-rules.yaml"
 

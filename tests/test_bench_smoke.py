@@ -12,7 +12,7 @@ from bench import data as bench_data
 from bench import run as bench
 from scrapers.store import open_store
 from scripts.changes import collect
-from scripts.records import load_vendors
+from scripts.records.load import load_vendors
 
 
 def test_synthetic_records_are_valid_and_the_store_is_readable(tmp_path):

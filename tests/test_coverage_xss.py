@@ -14,7 +14,8 @@ from sitebuild import build_site, write_records
 from test_xss import _inert_html
 from xss_payloads import PAYLOADS
 
-from scripts import records, yamlsafe
+from scripts.records import load as records
+from scripts.records import yamlsafe
 
 FIXTURES = Path(__file__).parent / "coverage_fixtures"
 JOINED = " ".join(PAYLOADS)

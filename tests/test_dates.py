@@ -1,4 +1,4 @@
-"""EDTF partial dates (scripts/dates.py): parse, render, order."""
+"""EDTF partial dates (scripts/records/dates.py): parse, render, order."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `pytest` run without `python -m`
     sys.path.insert(0, str(ROOT))
 
-from scripts.dates import DateError, PartialDate, definitely_before, is_future, parse, render, today  # noqa: E402
+from scripts.records.dates import DateError, PartialDate, definitely_before, is_future, parse, render, today  # noqa: E402
 
 D = dt.date
 

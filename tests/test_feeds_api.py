@@ -13,7 +13,8 @@ from bs4 import BeautifulSoup
 from feedcheck import read_feed
 from sitebuild import record, write_records
 
-from scripts import generate, records
+from scripts import generate
+from scripts.records import load as records
 
 CONFIG = {"repo_url": "https://github.test/erpwatch/erpwatch", "site_url": "https://erpwatch.test/site/"}
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>&amp;'

@@ -11,7 +11,8 @@ import sys
 from bs4 import BeautifulSoup
 from sitebuild import BASE_RECORD, ROOT, build_site, record, write_records
 
-from scripts import generate, pages, records
+from scripts import generate, pages
+from scripts.records import load as records
 
 CONFIG = {"repo_url": "https://github.test/erpwatch/erpwatch", "site_url": "https://erpwatch.test/"}
 

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts import new_vendor, records, yamlsafe
+from scripts import new_vendor
+from scripts.records import load as records
+from scripts.records import yamlsafe
 
 ROOT = Path(__file__).resolve().parent.parent
 FILLED = {

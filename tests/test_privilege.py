@@ -8,8 +8,9 @@ import re
 import pytest
 import yaml
 
-from scripts import privilege, records
+from scripts import privilege
 from scripts.privilege import least_privilege
+from scripts.records import load as records
 
 SOURCES = [
     {"id": "help", "url": "https://tool.example.com/help", "publisher": "Example Tool", "kind": "vendor",

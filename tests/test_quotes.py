@@ -125,7 +125,7 @@ def drift(tmp_path):
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         from scrapers.store import open_store
-        from scripts.records import load_vendors
+        from scripts.records.load import load_vendors
         recs, problems = load_vendors(vdir)
         assert problems == []
         files = generate.build_pages(recs, open_store(store), CONFIG, vdir)

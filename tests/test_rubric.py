@@ -9,7 +9,8 @@ import re
 import pytest
 import yaml
 
-from scripts import records, rubric
+from scripts import rubric
+from scripts.records import load as records
 from scripts.rubric import evaluate, load_rubric
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -9,8 +9,8 @@ import pytest
 
 from scripts import segmenter
 from scripts.lang.i18n import STRINGS
-from scripts.records import vendors_dir
-from scripts.yamlsafe import load_data
+from scripts.records.load import vendors_dir
+from scripts.records.yamlsafe import load_data
 
 
 def _chinese_texts() -> list[str]:

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `pytest` run without `python -m`
     sys.path.insert(0, str(ROOT))
 
-from scripts import records  # noqa: E402
+from scripts.records import load as records  # noqa: E402
 
 CASES_DIR = Path(__file__).resolve().parent / "validate_cases"
 BASE_PATH = CASES_DIR / "example-tools.yaml"
@@ -338,7 +338,7 @@ def test_cli_every_case_no_traceback(tmp_path):
 
 def _schema_inputs():
     """Every parsed record the tests know: the table's cases, the real records, the base record."""
-    from scripts import yamlsafe
+    from scripts.records import yamlsafe
     datas = []
     for case in CASES:
         loaded = yamlsafe.load(case_bytes(case))
@@ -373,7 +373,7 @@ def test_fast_schema_check_anchors_patterns_at_the_very_end(value, ok):
 
 
 def yamlsafe_load_base() -> dict:
-    from scripts import yamlsafe
+    from scripts.records import yamlsafe
     return yamlsafe.load(BASE_TEXT.encode("utf-8")).data
 
 
@@ -409,7 +409,7 @@ YAML_EDGES = [b"", b"\n", b"# only a comment\n", b"just text\n", b"- a\n- b\n", 
 def test_build_loader_gives_the_same_records_and_problems(tmp_path):
     """The site build reads records without line numbers (yamlsafe.load_data, check_file(lines=False)); it
     must give the same record for every valid file, and the same problems (with lines) for every other."""
-    from scripts import yamlsafe
+    from scripts.records import yamlsafe
     inputs = [("example-tools.yaml", case_bytes(case)) for case in CASES] + [("x.yaml", raw) for raw in YAML_EDGES]
     inputs += [(p.name, p.read_bytes()) for p in sorted((ROOT / "vendors").glob("*.yaml")) + [BASE_PATH]]
     fast_valid = 0

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from test_validate import BASE_TEXT, BY_NAME, parse_problem, run_cli, write_case
 
-from scripts import records, safeio
+from scripts.records import load as records
+from scripts.records import safeio
 
 QUICK = 0.5  # seconds for one refused file, in process
 

@@ -18,7 +18,7 @@ from feedcheck import diffs, read_feed, text_of
 from sitebuild import BASE_RECORD, ROOT, build_site, write_records
 from xss_payloads import PAYLOADS
 
-from scripts import records
+from scripts.records import load as records
 
 FREE_TEXT = {"name", "title", "publisher", "author", "note", "summary", "quote", "text", "who", "where",
              "controls", "frequency", "data", "en", "zh"}

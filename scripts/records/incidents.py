@@ -17,7 +17,8 @@ from pathlib import Path
 import jsonschema
 import referencing
 
-from scripts import dates, records, safeio, yamlsafe
+from scripts.records import dates, safeio, yamlsafe
+from scripts.records import load as records
 
 ROOT = records.ROOT
 INCIDENT_SCHEMA_PATH = ROOT / "incidents" / "schema.json"
@@ -49,7 +50,7 @@ def _validator(which: str):
 
 def _load(path: Path, which: str) -> tuple[dict | None, list[str]]:
     display = records.display_path(path)
-    try:  # as records: special and oversized files are refused before reading (scripts.safeio)
+    try:  # as records: special and oversized files are refused before reading (scripts.records.safeio)
         raw = safeio.read_capped(path, yamlsafe.MAX_BYTES)
     except safeio.Refused as e:
         return None, [f"{display}:1: {e}"]

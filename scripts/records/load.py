@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 import jsonschema
 import yaml
 
-from scripts import dates, record_fields, safeio, yamlsafe
-from scripts.yamlsafe import format_path
+from scripts.records import dates, record_fields, safeio, yamlsafe
+from scripts.records.yamlsafe import format_path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent  # the repository (this file is scripts/records/load.py)
 SCHEMA_PATH = ROOT / "vendors" / "schema.json"
 SP_API_PATH = ROOT / "reference" / "sp-api.yaml"
 SCHEMA_VERSION = 1
