@@ -10,7 +10,7 @@ import heapq
 import itertools
 import json
 
-from scripts.derive import toggle_state
+from scripts.analysis.derive import toggle_state
 from scripts.records import load as records
 
 API = "api/v1/"
@@ -145,7 +145,7 @@ def incidents_file(vendor_entries: list[dict], standalone: list[dict], site_url:
     `kind`: vendor (the full text is in the vendor's file), ecosystem or platform (the full file is here)."""
     from scripts import incident_pages
     items = vendor_entries + [incident_pages.api_entry(x, site_url) for x in standalone]
-    from scripts.derive import parse_date
+    from scripts.analysis.derive import parse_date
 
     def when(x):  # a date without its year cannot be placed: after the dated ones
         d = parse_date(x.get("reported")) or parse_date(x.get("occurred"))

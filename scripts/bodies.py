@@ -16,7 +16,8 @@ from __future__ import annotations
 import functools
 import html
 
-from scripts import changes, derive, privilege, quotes, rubric, vendor_extras
+from scripts import vendor_extras
+from scripts.analysis import changes, derive, privilege, quotes, rubric
 from scripts.lang import i18n
 from scripts.lang.text import LANGS, detect_lang, esc, pick, safe_url
 from scripts.records import dates

@@ -11,8 +11,8 @@ import datetime as dt
 import subprocess
 from pathlib import Path
 
-from scripts import derive
-from scripts.changes import doc_label, excerpt, excerpt_parts
+from scripts.analysis import derive
+from scripts.analysis.changes import doc_label, excerpt, excerpt_parts
 from scripts.lang import i18n
 from scripts.lang.text import pick
 from scripts.records import dates
@@ -174,7 +174,7 @@ def sort_events(events: list[dict]) -> list[dict]:
 
 def quote_events(record: dict, quote_statuses: dict) -> list[dict]:
     """A claim's quote vanishing from (or coming back to) a watched policy, at the change that did it."""
-    from scripts.changes import change_slug
+    from scripts.analysis.changes import change_slug
     out = []
     name = record["name"]
     for info in quote_statuses.values():

@@ -22,7 +22,7 @@ import functools
 import re
 from email.utils import format_datetime
 
-from scripts.changes import EXCERPT_LABELS
+from scripts.analysis.changes import EXCERPT_LABELS
 from scripts.lang.text import replace_chars, safe_url
 
 MAX_ITEMS_ALL = 100

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import yaml
 
-from scripts import api, bodies, changes, feeds, incident_pages, pages, quotes, rubric, segmenter, shell
+from scripts import api, bodies, feeds, incident_pages, pages, segmenter, shell
 from scripts import events as ev
-from scripts.derive import CachedStore, observed_store, toggle_state
+from scripts.analysis import changes, quotes, rubric
+from scripts.analysis.derive import CachedStore, observed_store, toggle_state
 from scripts.lang.text import pick
 from scripts.records import load as records
 from scripts.workers import Workers

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from scripts import bodies, derive
+from scripts import bodies
 from scripts import events as ev
+from scripts.analysis import derive
 from scripts.lang import i18n
 from scripts.lang.text import detect_lang, pick
 from scripts.records import incidents

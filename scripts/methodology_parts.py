@@ -7,7 +7,8 @@ Appended to the page's Markdown by the mkdocs hook as HTML blocks; every value i
 
 from __future__ import annotations
 
-from scripts import bodies, rubric, yardstick
+from scripts import bodies
+from scripts.analysis import rubric, yardstick
 from scripts.lang.text import pick
 from scripts.records import incidents
 from scripts.records import load as records

@@ -18,7 +18,8 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from scripts import bodies, changes
+from scripts import bodies
+from scripts.analysis import changes
 from scripts.lang import i18n
 from scripts.lang.text import md, safe_url
 

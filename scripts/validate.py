@@ -11,8 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from scripts import quotes
-from scripts.derive import observed_store
+from scripts.analysis import quotes
+from scripts.analysis.derive import observed_store
 from scripts.records import incidents, safeio
 from scripts.records import load as records
 from scripts.records.yamlsafe import format_path

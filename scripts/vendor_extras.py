@@ -9,7 +9,8 @@ record texts, `L.d` for dates, `L.quotes`/`L.cites` for citations); `L` is the p
 
 from __future__ import annotations
 
-from scripts import bodies, yardstick
+from scripts import bodies
+from scripts.analysis import yardstick
 from scripts.lang import i18n
 from scripts.lang.text import pick
 
@@ -84,7 +85,7 @@ def observations_html(r: dict, L) -> str:
 
 
 def yardstick_html(r: dict, L) -> str:
-    """Amazon's rule beside the vendor's stated retention, when both are sourced (scripts/yardstick.py)."""
+    """Amazon's rule beside the vendor's stated retention, when both are sourced (scripts/analysis/yardstick.py)."""
     pairs = yardstick.pairs(r)
     if not pairs:
         return ""

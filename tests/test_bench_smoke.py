@@ -11,7 +11,7 @@ from bench import accuracy as bench_accuracy
 from bench import data as bench_data
 from bench import run as bench
 from scrapers.store import open_store
-from scripts.changes import collect
+from scripts.analysis.changes import collect
 from scripts.records.load import load_vendors
 
 

@@ -93,7 +93,7 @@ def test_lead_only_entry_is_published_nowhere(real_site):
 def test_methodology_has_rules_and_pending_checks(real_site):
     from bs4 import BeautifulSoup
 
-    from scripts import yardstick
+    from scripts.analysis import yardstick
     from scripts.records import incidents
     for page, heading in (("methodology/index.html", "Pending checks"), ("zh/methodology/index.html", "待核实事项")):
         soup = BeautifulSoup((real_site / page).read_text(encoding="utf-8"), "html.parser")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts import rubric, yardstick
+from scripts.analysis import rubric, yardstick
 from scripts.records import incidents, yamlsafe
 from scripts.records import load as records
 

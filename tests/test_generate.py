@@ -285,7 +285,7 @@ def test_parallel_build_gives_the_same_files(tmp_path):
 def test_last_words_of_a_diff_run_match_a_full_split():
     import random
 
-    from scripts.changes import _last_words
+    from scripts.analysis.changes import _last_words
     rng = random.Random(3)
     for _ in range(20000):
         text = "".join(rng.choice(["a", "b", " ", "\n", "\t", "\u3000", "\xa0", "中"]) for _ in range(rng.randrange(0, 30)))

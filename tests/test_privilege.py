@@ -8,8 +8,8 @@ import re
 import pytest
 import yaml
 
-from scripts import privilege
-from scripts.privilege import least_privilege
+from scripts.analysis import privilege
+from scripts.analysis.privilege import least_privilege
 from scripts.records import load as records
 
 SOURCES = [

@@ -9,9 +9,9 @@ import re
 import pytest
 import yaml
 
-from scripts import rubric
+from scripts.analysis import rubric
+from scripts.analysis.rubric import evaluate, load_rubric
 from scripts.records import load as records
-from scripts.rubric import evaluate, load_rubric
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 QUESTION_IDS = ["data-minimisation", "privacy-by-default", "disclosure-of-data-pulled", "retention-stated",

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from scripts.changes import change_slug
+from scripts.analysis.changes import change_slug
 from scripts.records import dates
 
 _KEEP = re.compile(r"[^\w]|_", re.UNICODE)

@@ -14,10 +14,10 @@ from __future__ import annotations
 import copy
 import functools
 
-from scripts import derive
+from scripts.analysis import derive
+from scripts.analysis.privilege import access_label, cite, least_privilege
 from scripts.lang.i18n import t
 from scripts.lang.text import plain
-from scripts.privilege import access_label, cite, least_privilege
 from scripts.records import dates, yamlsafe
 from scripts.records.load import ROOT
 
