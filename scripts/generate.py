@@ -15,11 +15,12 @@ from pathlib import Path
 
 import yaml
 
-from scripts import api, bodies, feeds, incident_pages, pages, segmenter, shell
-from scripts import events as ev
+from scripts import bodies, incident_pages, pages, segmenter, shell
 from scripts.analysis import changes, quotes, rubric
 from scripts.analysis.derive import CachedStore, observed_store, toggle_state
 from scripts.lang.text import pick
+from scripts.publish import api, feeds
+from scripts.publish import events as ev
 from scripts.records import load as records
 from scripts.workers import Workers
 

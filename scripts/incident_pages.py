@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 
 from scripts import bodies
-from scripts import events as ev
 from scripts.analysis import derive
 from scripts.lang import i18n
 from scripts.lang.text import detect_lang, pick
+from scripts.publish import events as ev
 from scripts.records import incidents
 
 KINDS = incidents.KINDS

@@ -17,7 +17,8 @@ from sitebuild import BASE_RECORD, write_records
 from test_xss import FREE_TEXT
 from xss_payloads import PAYLOADS
 
-from scripts import feeds, generate
+from scripts import generate
+from scripts.publish import feeds
 from scripts.records import load as records
 
 CONFIG = {"repo_url": "https://github.test/erpwatch/erpwatch", "site_url": "https://erpwatch.test/site/"}

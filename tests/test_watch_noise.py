@@ -17,8 +17,8 @@ from scrapers.http import HttpClient
 from scrapers.page import Target
 from scrapers.pipeline import Watcher
 from scrapers.store import open_store
-from scripts import events
 from scripts.analysis import changes
+from scripts.publish import events
 
 PARAS = sentences(10)
 ZH = ["我们从您连接的亚马逊卖家账户收集订单数据、库存数据和广告报告，仅用于提供调价服务。",
