@@ -6,7 +6,7 @@ mkdocs.yml with docs_dir/site_dir pointed there, as tests/sitebuild.py does), wi
 ERPWATCH_SNAPSHOTS_DIR pointing at the synthetic records and store. So the time covers everything `make
 build` does for those records: validation, the generator (pages in two languages, feeds, the JSON API),
 mkdocs (Markdown, theme, search index) and the hook's fast path (vendor and history pages, see
-scripts/shell.py). The project's site_src/ and vendors/ are never touched.
+scripts/site/shell.py). The project's site_src/ and vendors/ are never touched.
 
 The naive baseline is a separate plain mkdocs-material project (same theme, the search plugin, nothing
 else): N simple pages, every one listed in the navigation.
@@ -44,7 +44,7 @@ class BuildResult:
 
 def site_project(tmp: Path) -> Path:
     """A copy of the site config and hand-written pages in `tmp`; returns the mkdocs.yml path."""
-    from scripts.generate import GENERATED_DIRS, GENERATED_FILES
+    from scripts.site.build import GENERATED_DIRS, GENERATED_FILES
 
     docs = tmp / "site_src"
     docs.mkdir()
@@ -59,10 +59,10 @@ def site_project(tmp: Path) -> Path:
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     config = re.sub(r"^docs_dir: .*$", f"docs_dir: {docs}", config, flags=re.M)
     config = re.sub(r"^site_dir: .*$", f"site_dir: {tmp / 'site'}", config, flags=re.M)
-    hooks = f"  - {ROOT / 'scripts' / 'mkdocs_hooks.py'}\n  - {ROOT / 'bench' / 'hooks.py'}"
-    if "  - scripts/mkdocs_hooks.py" not in config:
-        raise RuntimeError("mkdocs.yml no longer lists scripts/mkdocs_hooks.py: update bench/build.py")
-    config = config.replace("  - scripts/mkdocs_hooks.py", hooks)
+    hooks = f"  - {ROOT / 'scripts' / 'site' / 'mkdocs_hooks.py'}\n  - {ROOT / 'bench' / 'hooks.py'}"
+    if "  - scripts/site/mkdocs_hooks.py" not in config:
+        raise RuntimeError("mkdocs.yml no longer lists scripts/site/mkdocs_hooks.py: update bench/build.py")
+    config = config.replace("  - scripts/site/mkdocs_hooks.py", hooks)
     path = tmp / "mkdocs.yml"
     path.write_text(config, encoding="utf-8")
     return path

@@ -102,7 +102,7 @@ def build_site(tmp: Path, vendors_dir: Path, snapshots_dir: Path | None = None, 
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     config = re.sub(r"^docs_dir: .*$", f"docs_dir: {docs}", config, flags=re.M)
     config = re.sub(r"^site_dir: .*$", f"site_dir: {tmp / 'site'}", config, flags=re.M)
-    config = config.replace("  - scripts/mkdocs_hooks.py", f"  - {ROOT / 'scripts' / 'mkdocs_hooks.py'}")
+    config = config.replace("  - scripts/site/mkdocs_hooks.py", f"  - {ROOT / 'scripts' / 'site' / 'mkdocs_hooks.py'}")
     (tmp / "mkdocs.yml").write_text(config, encoding="utf-8")
     env = {**os.environ, "ERPWATCH_VENDORS_DIR": str(vendors_dir), "NO_MKDOCS_2_WARNING": "1",
            "ERPWATCH_SNAPSHOTS_DIR": str(snapshots_dir or tmp / "no-snapshots"), **(env_extra or {})}

@@ -1,4 +1,4 @@
-"""The build's fast path (scripts/shell.py): vendor and history pages put into the theme's page frame without
+"""The build's fast path (scripts/site/shell.py): vendor and history pages put into the theme's page frame without
 running Markdown and the theme per page. The same site is built twice, with the fast path and without it
 (ERPWATCH_FAST_PAGES=0: every page through mkdocs), and the pages must match outside the content area."""
 
@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from bench import data as bench_data
-from scripts import shell
+from scripts.site import shell
 from tests.sitebuild import build_site
 
 
@@ -127,7 +127,7 @@ def test_search_index_and_sitemap(sites):
 
 
 def test_search_entries_skip_sections_and_cut_long_text():
-    from scripts.pages import FastPage
+    from scripts.site.pages import FastPage
     body = ('<h1 id="title">T</h1>\n<p>head</p>\n'
             '<h2 id="rubric">R<a class="headerlink" href="#rubric">&para;</a></h2><p>boilerplate</p>\n'
             '<h2 id="claims">C<a class="headerlink" href="#claims">&para;</a></h2><p>' + "word &amp; " * 400 + "</p>")
@@ -142,7 +142,7 @@ def test_search_entries_skip_sections_and_cut_long_text():
 def test_chinese_segmentation_is_the_search_plugins():
     from material.plugins.search.plugin import SearchIndex
 
-    from scripts.segmenter import segment_chinese
+    from scripts.site.segmenter import segment_chinese
     samples = ["", "abc", "比酷尔在售商品报告", "BQool 的 Active Listings Report(在售商品报告)每半小时下载一次。",
                "来源只给出部分信息的日期按原样显示,并按记录时间排序。", "x 中 y 中文 z", "繁體中文與简体中文"]
     for text in samples * 2:  # twice: the second time from the cache
@@ -151,7 +151,7 @@ def test_chinese_segmentation_is_the_search_plugins():
 
 def test_marker_text_in_records_is_just_text():
     """Record text that happens to spell the shell's or the stub's markers is inserted, never interpreted."""
-    from scripts.pages import FastPage
+    from scripts.site.pages import FastPage
     tricky = f'{shell.TITLE} {shell.BODY} {shell.FILL_H1} href="#{shell.FILL_H1.lower()}" {shell.SHELL}/'
     stub = (f'<a class="md-skip" href="#{shell.FILL_H1.lower()}">Skip</a><article><h1 id="{shell.FILL_H1.lower()}">'
             f'{shell.FILL_H1}</h1>\n<p>{shell.FILL_BODY}</p></article>')
@@ -163,7 +163,7 @@ def test_marker_text_in_records_is_just_text():
 def test_search_entries_read_long_sections_in_part_with_the_same_result(monkeypatch):
     import random
 
-    from scripts.pages import FastPage
+    from scripts.site.pages import FastPage
     rng = random.Random(5)
     words = ["policy", "data", "&amp;", "&lt;b&gt;", "中文", "report", "a", "\n", "  ", "\t", "\u00a0", "\u3000", "\x1c"]
     tags = ["<p>", "</p>", '<a href="#x">', "</a>", "<br>", '<span class="erp-chip">', "</span>", "<li>", "</li>"]

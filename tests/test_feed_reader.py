@@ -17,9 +17,9 @@ from sitebuild import BASE_RECORD, write_records
 from test_xss import FREE_TEXT
 from xss_payloads import PAYLOADS
 
-from scripts import generate
 from scripts.publish import feeds
 from scripts.records import load as records
+from scripts.site import build as generate
 
 CONFIG = {"repo_url": "https://github.test/erpwatch/erpwatch", "site_url": "https://erpwatch.test/site/"}
 WORDS = " ".join(f"Clause {i} says we keep records for a while." for i in range(12))

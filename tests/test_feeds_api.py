@@ -13,8 +13,8 @@ from bs4 import BeautifulSoup
 from feedcheck import read_feed
 from sitebuild import record, write_records
 
-from scripts import generate
 from scripts.records import load as records
+from scripts.site import build as generate
 
 CONFIG = {"repo_url": "https://github.test/erpwatch/erpwatch", "site_url": "https://erpwatch.test/site/"}
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>&amp;'
@@ -223,7 +223,7 @@ def test_api_detail_has_derived_fields(tmp_path):
 
 
 def test_changes_list_shows_the_most_recent_and_says_so(tmp_path, monkeypatch):
-    from scripts import generate
+    from scripts.site import build as generate
     full = BeautifulSoup(_build(tmp_path / "a")["changes/index.md"], "html.parser")
     assert not full.select(".erp-note")
     monkeypatch.setattr(generate, "CHANGES_LIST_LIMIT", 1)

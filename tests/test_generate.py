@@ -11,8 +11,9 @@ import sys
 from bs4 import BeautifulSoup
 from sitebuild import BASE_RECORD, ROOT, build_site, record, write_records
 
-from scripts import generate, pages
 from scripts.records import load as records
+from scripts.site import build as generate
+from scripts.site import pages
 
 CONFIG = {"repo_url": "https://github.test/erpwatch/erpwatch", "site_url": "https://erpwatch.test/"}
 
@@ -299,9 +300,9 @@ def test_page_text_picks_the_language_as_text_pick_does():
     import html
     import random
 
-    from scripts import bodies
     from scripts.lang import i18n
     from scripts.lang.text import pick
+    from scripts.site import bodies
     rng = random.Random(2)
     atoms = ["", "a", "中文", "<b>", "&", '"', "'", "x y"]
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import pytest
 from bs4 import BeautifulSoup
 
-from scripts import generate
 from scripts.records import load as records
+from scripts.site import build as generate
 
 BASE = """\
 # yaml-language-server: $schema=./schema.json

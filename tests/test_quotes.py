@@ -14,9 +14,9 @@ import pytest
 from bs4 import BeautifulSoup
 from sitebuild import ROOT, record, write_records
 
-from scripts import generate
 from scripts.analysis import quotes
 from scripts.analysis.quotes import quote_in, versions_at
+from scripts.site import build as generate
 
 CONFIG = {"repo_url": "https://github.test/erpwatch/erpwatch", "site_url": "https://erpwatch.test/"}
 

@@ -1,4 +1,4 @@
-"""The lazily loaded segmenter dictionary (scripts/segmenter.py) cuts exactly as jieba fully loaded."""
+"""The lazily loaded segmenter dictionary (scripts/site/segmenter.py) cuts exactly as jieba fully loaded."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import random
 import jieba
 import pytest
 
-from scripts import segmenter
 from scripts.lang.i18n import STRINGS
 from scripts.records.load import vendors_dir
 from scripts.records.yamlsafe import load_data
+from scripts.site import segmenter
 
 
 def _chinese_texts() -> list[str]:

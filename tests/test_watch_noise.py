@@ -199,7 +199,7 @@ def test_lookalikes_are_real_changes(old, new, suite):
 
 
 def test_history_page_marks_minor_and_revisit_changes():
-    from scripts import bodies
+    from scripts.site import bodies
     base = {"vendor": "acme-tools", "vendor_name": "Acme Tools", "policy": {"id": "privacy", "url": "https://a.test/p"},
             "previous_time": None, "anchor": "change-x"}
     items = [{**base, "change": {"id": f"x{n}", "time": "2025-06-01T00:00:00Z", "added": 1, "removed": 1,

@@ -1,4 +1,4 @@
-"""scripts/workers.py: worker processes that keep their share of a job between steps."""
+"""scripts/site/workers.py: worker processes that keep their share of a job between steps."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from scripts.workers import WorkerError, Workers
+from scripts.site.workers import WorkerError, Workers
 
 
 class Share:
@@ -86,7 +86,7 @@ def test_closing_ends_the_workers():
 
 
 def test_records_are_handed_out_once_each_to_whichever_worker_asks():
-    from scripts.generate import _HandOut
+    from scripts.site.build import _HandOut
     hand_out = _HandOut(103, shared=True)
 
     class Taker:

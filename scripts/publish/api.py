@@ -143,7 +143,7 @@ def index_files(summaries: list[dict], event_items: list, site_url: str) -> dict
 def incidents_file(vendor_entries: list[dict], standalone: list[dict], site_url: str) -> dict[str, str]:
     """incidents.json: every incident, newest first by its own dates (undated ones last, by id), each with
     `kind`: vendor (the full text is in the vendor's file), ecosystem or platform (the full file is here)."""
-    from scripts import incident_pages
+    from scripts.site import incident_pages
     items = vendor_entries + [incident_pages.api_entry(x, site_url) for x in standalone]
     from scripts.analysis.derive import parse_date
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 import functools
 import html
 
-from scripts import vendor_extras
 from scripts.analysis import changes, derive, privilege, quotes, rubric
 from scripts.lang import i18n
 from scripts.lang.text import LANGS, detect_lang, esc, pick, safe_url
 from scripts.records import dates
+from scripts.site import vendor_extras
 
 TOPICS = ["collection", "purpose", "retention", "deletion", "sharing", "resale", "aggregate-use", "location",
           "security", "change-notice"]

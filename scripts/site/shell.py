@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.pages import FastPage
+from scripts.site.pages import FastPage
 
 SHELL = "erpwatch-shell"  # folder name of the shell pages (removed from the built site)
 FEED = "erpwatch-shell-feed/"
@@ -224,7 +224,7 @@ def page_entries(files: dict) -> tuple[list, list]:
 def search_docs(entries: list[dict]) -> str:
     """Search entries (page_entries', with their language) as the JSON items of the search index's "docs"
     list, Chinese text segmented as the search plugin does it (segmenter.segment_chinese)."""
-    from scripts.segmenter import segment_chinese
+    from scripts.site.segmenter import segment_chinese
     for e in entries:
         if e.pop("lang") == "zh":
             e["title"] = segment_chinese(e["title"])

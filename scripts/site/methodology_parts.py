@@ -7,11 +7,11 @@ Appended to the page's Markdown by the mkdocs hook as HTML blocks; every value i
 
 from __future__ import annotations
 
-from scripts import bodies
 from scripts.analysis import rubric, yardstick
 from scripts.lang.text import pick
 from scripts.records import incidents
 from scripts.records import load as records
+from scripts.site import bodies
 
 PAGES = {"methodology.md": "en", "zh/methodology.md": "zh"}
 

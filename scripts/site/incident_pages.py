@@ -5,19 +5,19 @@ API's list of every incident with its `kind`.
 An ecosystem incident's sources name no seller-tool vendor; a platform incident happened on the
 marketplace's side. Each entry is written out in full on the incidents page (there is no page per
 incident), with its sources as links, so its anchors and source ids are prefixed with the incident's id.
-Escaping as in scripts/bodies.py: `_a` for values, `text_html` for record texts, `_href` for links.
+Escaping as in scripts/site/bodies.py: `_a` for values, `text_html` for record texts, `_href` for links.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from scripts import bodies
 from scripts.analysis import derive
 from scripts.lang import i18n
 from scripts.lang.text import detect_lang, pick
 from scripts.publish import events as ev
 from scripts.records import incidents
+from scripts.site import bodies
 
 KINDS = incidents.KINDS
 PAGE = "incidents/"

@@ -1,5 +1,5 @@
 """mkdocs hooks: validate the records and regenerate pages before every build, and render the pages that
-grow with the number of vendors through the fast path (scripts/shell.py).
+grow with the number of vendors through the fast path (scripts/site/shell.py).
 
 The same generator runs from the command line (`python -m scripts.generate`) and writes every page as
 Markdown, which any mkdocs.yml builder can build; this hook makes `mkdocs build` and `mkdocs serve` do it
@@ -20,12 +20,13 @@ from pathlib import Path
 
 from mkdocs.exceptions import Abort
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))  # the repository: mkdocs loads this file by path
 
-from scripts import generate, segmenter, shell  # noqa: E402
-from scripts.pages import FastPage  # noqa: E402
 from scripts.records import load as records  # noqa: E402
-from scripts.workers import WorkerError  # noqa: E402
+from scripts.site import build as generate  # noqa: E402
+from scripts.site import segmenter, shell  # noqa: E402
+from scripts.site.pages import FastPage  # noqa: E402
+from scripts.site.workers import WorkerError  # noqa: E402
 
 log = logging.getLogger("mkdocs.erpwatch")
 
@@ -113,7 +114,7 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
     if page.file.src_uri in _FILL:  # no Markdown or search indexing of the long body: it is filled in later
         page.meta["search"] = {"exclude": True}
         return shell.FILL_MARKDOWN
-    from scripts import methodology_parts
+    from scripts.site import methodology_parts
     extra = methodology_parts.for_page(page.file.src_uri)  # Amazon's rules as context, pending checks
     return markdown + extra if extra else markdown
 

@@ -2,8 +2,8 @@
 
 Index pages are Markdown with escaped HTML blocks. Vendor pages, document history pages and the lists of
 vendors, incidents and changes, the pages that grow with the number of vendors, are finished HTML bodies
-(FastPage; most of them built as strings by scripts/bodies.py): the site build puts them into
-the theme's page frame without running Markdown or the theme per page (scripts/mkdocs_hooks.py), and their
+(FastPage; most of them built as strings by scripts/site/bodies.py): the site build puts them into
+the theme's page frame without running Markdown or the theme per page (scripts/site/mkdocs_hooks.py), and their
 Markdown form (front matter + the same HTML) stays buildable by any mkdocs.yml builder.
 """
 
@@ -18,10 +18,10 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from scripts import bodies
 from scripts.analysis import changes
 from scripts.lang import i18n
 from scripts.lang.text import md, safe_url
+from scripts.site import bodies
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

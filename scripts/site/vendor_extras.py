@@ -3,16 +3,16 @@ a policy searched for and not found, what third parties report, our own dated ob
 rule beside the vendor's stated retention. Each part says whose word it is, so that nothing a third party
 or ERP Watch says can be read as the vendor's claim.
 
-Built as strings, like scripts/bodies.py (whose escaping helpers these use: `_a` for values, `L.txt` for
+Built as strings, like scripts/site/bodies.py (whose escaping helpers these use: `_a` for values, `L.txt` for
 record texts, `L.d` for dates, `L.quotes`/`L.cites` for citations); `L` is the page's bodies._Lang.
 """
 
 from __future__ import annotations
 
-from scripts import bodies
 from scripts.analysis import yardstick
 from scripts.lang import i18n
 from scripts.lang.text import pick
+from scripts.site import bodies
 
 
 def head_html(r: dict, L) -> str:
