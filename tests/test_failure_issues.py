@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from scripts import failure_issues as fi
+from scripts.github import failure_issues as fi
 
 ROOT = Path(__file__).resolve().parent.parent
 REPO = "example-org/example-watch"

@@ -20,7 +20,7 @@ import yaml
 from scrapers import watch
 from scrapers.store import open_store
 from scrapers.targets import in_shard, load_targets
-from scripts import watch_merge
+from scripts.github import watch_merge
 
 FAST = ["--allow-private", "--host-delay", "0", "--backoff", "0.01", "--timeout", "3"]
 VENDORS = {f"shard-vendor-{v}": [f"doc-{d}" for d in range(1 + v % 3)] for v in range(7)}  # 13 documents

@@ -19,7 +19,7 @@ from scrapers.http import HttpClient
 from scrapers.page import Page, Target, page_text
 from scrapers.pipeline import SHRINK_CONFIRMATIONS, Watcher
 from scrapers.store import open_store
-from scripts import failure_issues
+from scripts.github import failure_issues
 
 PARAS = sentences(30)  # a long document: about 700 words
 DOC = "acme-tools/privacy"

@@ -280,7 +280,8 @@ def test_no_workflow_reads_issue_or_form_text():
 
 # --- pre-commit -----------------------------------------------------------------------------------
 
-OWN_PYTHON = ["scripts/failure_issues.py", "scripts/new_vendor.py", "scripts/watch_merge.py",
+OWN_PYTHON = ["scripts/failure_issues.py", "scripts/github/failure_issues.py", "scripts/github/watch_merge.py",
+              "scripts/new_vendor.py", "scripts/watch_merge.py",
               "tests/test_contributing.py", "tests/test_failure_issues.py", "tests/test_new_vendor.py",
               "tests/test_shard.py", "tests/test_workflows.py"]
 
