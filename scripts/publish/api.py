@@ -14,6 +14,7 @@ from scripts.analysis.derive import toggle_state
 from scripts.records import load as records
 
 API = "api/v1/"
+INCIDENTS_PAGE = "incidents/"  # the site's page of incidents without a vendor record (site/incident_pages)
 
 
 # Compact: with `indent`, Python's json falls back to its pure-Python encoder (~10x slower), and the files are
@@ -140,11 +141,27 @@ def index_files(summaries: list[dict], event_items: list, site_url: str) -> dict
     return files
 
 
+def api_entry(data: dict, site_url: str) -> dict:
+    """An incident without a vendor record in the API's incidents.json: the file as validated, plus its kind
+    and page."""
+    base = site_url.rstrip("/") + "/"
+    return {"id": data["id"], "kind": data["kind"], "vendor": None, "title": data["title"], "status": data["status"],
+            "occurred": data.get("occurred"), "reported": data.get("reported"), "summary": data["summary"],
+            "url": f"{base}{INCIDENTS_PAGE}#incident-{data['id']}", "record": data}
+
+
+def vendor_api_entry(record: dict, inc: dict, site_url: str) -> dict:
+    """A vendor's incident in incidents.json (its full text is in the vendor's own file)."""
+    base = site_url.rstrip("/") + "/"
+    return {"id": inc["id"], "kind": "vendor", "vendor": record["id"], "title": inc["title"], "status": inc["status"],
+            "occurred": inc.get("occurred"), "reported": inc.get("reported"), "summary": inc["summary"],
+            "url": f"{base}vendors/{record['id']}/#incident-{inc['id']}", "record": None}
+
+
 def incidents_file(vendor_entries: list[dict], standalone: list[dict], site_url: str) -> dict[str, str]:
     """incidents.json: every incident, newest first by its own dates (undated ones last, by id), each with
     `kind`: vendor (the full text is in the vendor's file), ecosystem or platform (the full file is here)."""
-    from scripts.site import incident_pages
-    items = vendor_entries + [incident_pages.api_entry(x, site_url) for x in standalone]
+    items = vendor_entries + [api_entry(x, site_url) for x in standalone]
     from scripts.analysis.derive import parse_date
 
     def when(x):  # a date without its year cannot be placed: after the dated ones

@@ -361,7 +361,7 @@ class _Share:
                 "incidents": [(bodies.incident_sort_key(rec, inc), {lang: bodies.incident_item_html(rec, inc, lang)
                                                                     for lang in LANGS})
                               for inc in rec.get("incidents", [])],
-                "incidents_api": [incident_pages.vendor_api_entry(rec, inc, plan.config["site_url"])
+                "incidents_api": [api.vendor_api_entry(rec, inc, plan.config["site_url"])
                                   for inc in rec.get("incidents", [])],
                 "summary": api.vendor_summary(rec, rows["en"], plan.config["site_url"])}, vendor_changes, events, qinfo, rows
 

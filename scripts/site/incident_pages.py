@@ -15,12 +15,13 @@ import datetime as dt
 from scripts.analysis import derive
 from scripts.lang import i18n
 from scripts.lang.text import detect_lang, pick
+from scripts.publish import api
 from scripts.publish import events as ev
 from scripts.records import incidents
 from scripts.site import bodies
 
 KINDS = incidents.KINDS
-PAGE = "incidents/"
+PAGE = api.INCIDENTS_PAGE
 
 
 class IncidentsInvalid(Exception):
@@ -180,20 +181,3 @@ def events(files: list[dict]) -> list[dict]:
                 e.update(vendor=None, vendor_name=None, kind=kind)
                 out.append(e)
     return ev.sort_events(out)
-
-
-def api_entry(data: dict, site_url: str) -> dict:
-    """An incident without a vendor record in the API's incidents.json: the file as validated, plus its kind
-    and page."""
-    base = site_url.rstrip("/") + "/"
-    return {"id": data["id"], "kind": data["kind"], "vendor": None, "title": data["title"], "status": data["status"],
-            "occurred": data.get("occurred"), "reported": data.get("reported"), "summary": data["summary"],
-            "url": f"{base}{PAGE}#incident-{data['id']}", "record": data}
-
-
-def vendor_api_entry(record: dict, inc: dict, site_url: str) -> dict:
-    """A vendor's incident in incidents.json (its full text is in the vendor's own file)."""
-    base = site_url.rstrip("/") + "/"
-    return {"id": inc["id"], "kind": "vendor", "vendor": record["id"], "title": inc["title"], "status": inc["status"],
-            "occurred": inc.get("occurred"), "reported": inc.get("reported"), "summary": inc["summary"],
-            "url": f"{base}vendors/{record['id']}/#incident-{inc['id']}", "record": None}
