@@ -1,7 +1,7 @@
 """Changes that are recorded but not announced: a return to a recent variant, and a date-only update.
 
 Both are versions like any other (the history shows them, with their diff); the change event carries a flag
-that the site's feeds and event lists skip (scripts.events.policy_events):
+that the site's feeds and event lists skip (scripts.publish.events.policy_events):
 - `revisit`: the new text is, by its comparison key, the text of one of the REVISIT_WINDOW versions before
   the current one. A page that flips between two variants (an A/B test, a banner rotating inside the text)
   is recorded once per variant and then recognised; `revisit_of` names the version it returned to;

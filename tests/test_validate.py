@@ -2,7 +2,7 @@
 
 Every case is the valid fictional record tests/validate_cases/example-tools.yaml with one thing changed; each
 must yield a problem `PATH:LINE: message` at exactly the expected line. Most cases call
-`scripts.records.check_file` directly; a few run `python -m scripts.validate` as a subprocess.
+`scripts.records.load.check_file` directly; a few run `python -m scripts.validate` as a subprocess.
 """
 
 from __future__ import annotations

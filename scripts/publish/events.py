@@ -144,7 +144,7 @@ def record_events(record: dict, vendors_dir: Path | None = None, added_dates: di
 
 
 def policy_events(changes: list[dict]) -> list[dict]:
-    """Events for policy text changes (see scripts.changes.collect: no first versions, no technical updates).
+    """Events for policy text changes (see scripts.analysis.changes.collect: no first versions, no technical updates).
     A return to a recent variant and a date-only update (scrapers.variants) stay on the document's history
     page but are not news: no event, so no feed item."""
     out = []
