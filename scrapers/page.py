@@ -122,7 +122,7 @@ def _document_text(page: Page, target: Target) -> tuple[str, int]:
         raise Failure(DECODE, str(e), page.http_status, page.final_url) from None
     words = count_words(text)
     if page.kind == formats.TEXT:  # a plain-text "access denied" is still not the document
-        _raise_if_not_document(page, target, words)
+        _raise_if_not_document(page, target, words, text)
     if words < MIN_WORDS:
         raise Failure(EMPTY_EXTRACTION, f"only {words} words in the {page.kind} document",
                       page.http_status, page.final_url)

@@ -51,6 +51,18 @@ VERSIONS = [
 ]
 
 
+def test_a_flip_flopping_page_announces_a_quote_once():
+    # variant A has the quote, B does not; the page then flips back and forth (each return is a revisit)
+    texts = {"a" * 64: "We delete data after 30 days.", "b" * 64: "Try our new dashboard."}
+    flips = [{"time": f"2024-0{i + 1}-01T06:00:00Z", "new_hash": ("a" if i % 2 == 0 else "b") * 64,
+              **({"revisit": True} if i >= 2 else {})} for i in range(6)]
+    status = quotes.quote_history("We delete data after 30 days.", flips, texts)
+    assert [t["kind"] for t in status.transitions] == ["removed"]
+    assert status.state == "removed"  # the state still follows the text: the last version is variant B
+    status = quotes.quote_history("We delete data after 30 days.", flips[:5], texts)
+    assert status.state == "found" and [t["kind"] for t in status.transitions] == ["removed"]
+
+
 def _times(found):
     return [v["time"][:10] for v in found.versions]
 

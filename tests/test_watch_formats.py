@@ -192,6 +192,17 @@ def test_plain_text_through_the_pipeline(server, make):
     assert changed.result == "changed" and changed.event["added"] >= 1 and changed.event["removed"] >= 1
 
 
+@pytest.mark.parametrize("body", [
+    "Access denied\n\nYour request was blocked by the security firewall.\nReference #18.2f3c",
+    "访问被拒绝\n\n您的请求已被安全防火墙拦截。\n请求编号:18.2f3c",
+])
+def test_a_plain_text_block_page_is_not_the_document(server, body):
+    # the block-page signals judge plain text too, on its words (there is no markup to score)
+    server.route("/privacy.txt", body, content_type="text/plain")
+    f = failure(server, "/privacy.txt")
+    assert f.kind in ("blocked", "bot-challenge")
+
+
 @pytest.mark.parametrize("body,content_type,named", [
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), "image/png", "PNG image"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), "application/octet-stream", "PNG image"),

@@ -88,7 +88,10 @@ def quote_history(quote: str, versions: list[dict], texts: dict[str, str]) -> Qu
         if text is None:
             continue
         present = quote_in(quote, text)
-        if present_before is not None and present != present_before and not event.get("technical"):
+        # A technical update or a return to a variant seen before (scrapers.variants: an A/B test, a rotating
+        # banner) changes the state but is never announced, like the change event itself.
+        if present_before is not None and present != present_before and not (
+                event.get("technical") or event.get("revisit")):
             transitions.append({"kind": "restored" if present else "removed", "change": event})
         if present_before is not None and present != present_before:
             removed_at = None if present else event
