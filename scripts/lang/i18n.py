@@ -128,8 +128,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "来源只给出部分信息的日期按原样显示,并按记录时间排序。",
     },
     "vendor_index_intro": {
-        "en": "Every vendor with at least one sourced fact. Vendors without sources get no page.",
-        "zh": "至少有一条带来源事实的服务商。没有来源的服务商不建立页面。",
+        "en": "Every vendor with a sourced fact, and the major ERPs whose data policy was searched for and not found. Vendors still to be checked are listed on the methodology page.",
+        "zh": "收录有带来源事实的服务商,以及经检索未找到数据政策的主要 ERP。尚待核实的服务商列于方法说明页面。",
     },
     "topic_collection": {"en": "Collection", "zh": "收集"},
     "topic_purpose": {"en": "Purpose", "zh": "用途"},
