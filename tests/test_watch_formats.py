@@ -11,31 +11,15 @@ import pytest
 from watch_fixtures.pages import FAST, policy_page, sentences
 from watch_fixtures.pdfs import encrypted, image_pdf, text_pdf
 from watch_fixtures.server import server_fixture  # noqa: F401  (pytest fixtures)
+from watch_fixtures.watchers import make_fixture  # noqa: F401  (pytest fixture)
 
 from scrapers import pdf, pipeline
 from scrapers.failures import Failure
 from scrapers.http import HttpClient
 from scrapers.page import Target, fetch_page, page_text
-from scrapers.pipeline import Watcher
-from scrapers.store import open_store
 
 PARAS = sentences(8)
 PAGES = [PARAS[:4], PARAS[4:]]
-
-
-@pytest.fixture
-def make(tmp_path):
-    clients = []
-    clock = (f"2025-06-01T00:{m:02d}:{s:02d}Z" for m, s in itertools.product(range(60), range(60)))
-
-    def factory():
-        client = HttpClient(FAST)
-        clients.append(client)
-        return Watcher(open_store(tmp_path / "store"), client, now=lambda: next(clock))
-
-    yield factory
-    for c in clients:
-        c.close()
 
 
 def held(suite, ok: bool) -> None:

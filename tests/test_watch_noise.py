@@ -5,18 +5,14 @@ that ARE changes: a changed number of days beside "updated", a date in a clause,
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
-from watch_fixtures.pages import FAST, policy_page, sentences
+from watch_fixtures.pages import policy_page, sentences
 from watch_fixtures.server import server_fixture  # noqa: F401  (pytest fixtures)
+from watch_fixtures.watchers import make_fixture  # noqa: F401  (pytest fixture)
 
 from scrapers import variants
 from scrapers.extract import cf_decode, extract
-from scrapers.http import HttpClient
 from scrapers.page import Target
-from scrapers.pipeline import Watcher
-from scrapers.store import open_store
 from scripts.analysis import changes
 from scripts.publish import events
 
@@ -24,21 +20,6 @@ PARAS = sentences(10)
 ZH = ["我们从您连接的亚马逊卖家账户收集订单数据、库存数据和广告报告，仅用于提供调价服务。",
       "我们将这些数据保存九十天，期满后删除，且不会向第三方或数据经纪人出售您的任何数据。",
       "如需删除数据，请通过设置页面提交申请，我们会在三十天内完成处理并通知您。"] * 3
-
-
-@pytest.fixture
-def make(tmp_path):
-    clients = []
-    clock = (f"2025-06-01T00:{m:02d}:{s:02d}Z" for m, s in itertools.product(range(60), range(60)))
-
-    def factory():
-        client = HttpClient(FAST)
-        clients.append(client)
-        return Watcher(open_store(tmp_path / "store"), client, now=lambda: next(clock))
-
-    yield factory
-    for c in clients:
-        c.close()
 
 
 def held(suite, ok: bool) -> None:

@@ -488,7 +488,7 @@ def _check_semantics(data: dict, path: Path, out: _Collector, scan: _Scan) -> No
                 value_line=True)
 
     # unique ids per list
-    for key in ("sources", "policies", "claims", "toggles", "incidents"):
+    for key in ("sources", "policies", "claims", "toggles", "incidents", "reports", "observations"):
         seen: dict[str, int] = {}
         for i, item in _items(data, key):
             iid = item.get("id")

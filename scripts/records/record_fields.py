@@ -37,15 +37,6 @@ def check(data: dict, out) -> None:
     if isinstance(data.get("company"), dict) and data.get("company_unnamed") is True:
         out.add(("company_unnamed",), "give either company (the operator a source names) or company_unnamed: "
                 "true (no source names one), not both")
-    for key in ("reports", "observations"):
-        seen: dict[str, int] = {}
-        for i, item in _items(data, key):
-            iid = item.get("id")
-            if isinstance(iid, str):
-                if iid in seen:
-                    out.add((key, i, "id"), f"duplicate id {iid!r} (also {key}[{seen[iid]}])", value_line=True)
-                else:
-                    seen[iid] = i
     kinds = {s["id"]: s.get("kind") for _, s in _items(data, "sources") if isinstance(s.get("id"), str)}
     for i, rep in _items(data, "reports"):
         for j, cit in _items(rep, "sources"):
