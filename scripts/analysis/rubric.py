@@ -27,10 +27,7 @@ RUBRIC_PATH = ROOT / "reference" / "rubric.yaml"
 @functools.cache
 def _reference() -> dict:
     # The records' loader: YAML 1.2 core schema, so the answers "yes" and "no" stay strings.
-    loaded = yamlsafe.load(RUBRIC_PATH.read_bytes())
-    if loaded.problems:
-        raise ValueError("; ".join(f"{RUBRIC_PATH}:{p.line}: {p.message}" for p in loaded.problems))
-    return loaded.data
+    return yamlsafe.load_reference(RUBRIC_PATH)
 
 
 def load_rubric() -> list[dict]:

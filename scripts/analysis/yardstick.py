@@ -18,10 +18,7 @@ RULES_PATH = ROOT / "reference" / "amazon-rules.yaml"
 
 @functools.cache
 def _rules() -> tuple:
-    loaded = yamlsafe.load(RULES_PATH.read_bytes())
-    if loaded.problems:
-        raise ValueError("; ".join(f"{RULES_PATH}:{p.line}: {p.message}" for p in loaded.problems))
-    rules = loaded.data.get("rules") or []
+    rules = yamlsafe.load_reference(RULES_PATH).get("rules") or []
     for r in rules:
         _check_rule(r)
     return tuple(rules)

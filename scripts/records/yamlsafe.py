@@ -356,3 +356,12 @@ def format_path(path: Path_) -> str:
             part = _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(part))
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
+
+
+def load_reference(path) -> object:
+    """A project reference file (reference/*.yaml) read by the records' own loader; any problem is a bug in the
+    repository, so it raises with the file and line instead of being collected."""
+    loaded = load(path.read_bytes())
+    if loaded.problems:
+        raise ValueError("; ".join(f"{path}:{p.line}: {p.message}" for p in loaded.problems))
+    return loaded.data
